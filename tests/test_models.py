@@ -1,0 +1,162 @@
+"""The learned allocators through `allocate`: counts, bounds, equivariance,
+any K, jit/vmap/grad, canonical units, both graph layouts."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import uwgnn_jax
+from uwgnn_jax import channels
+from uwgnn_jax import graphs
+from uwgnn_jax import models
+from uwgnn_jax import units
+
+GRAPH_MODELS = ("uwgnn", "wcgcn", "uwmmse")
+KEY = jax.random.PRNGKey(0)
+
+
+def params_of(name, num_users=6):
+  return models.init(name, KEY, num_users)
+
+
+def batch(n, K, seed=1):
+  return jax.vmap(lambda k: channels.rayleigh(k, K))(
+      jax.random.split(jax.random.PRNGKey(seed), n))
+
+
+@pytest.mark.parametrize("name, num_users, expected", [
+    ("uwgnn", 20, 953),     # DESIGN.md s.4; paper's 1.906K = 2 x 953.
+    ("wcgcn", 20, 1233),    # paper's 2.466K = 2 x 1,233.
+    ("uwmmse", 20, 212),    # 4 x 2 x 26 + 4 mu (BUILD_NOTES.md).
+    ("mlp", 10, 43570),     # Sun et al. at K = 10.
+])
+def test_parameter_counts(name, num_users, expected):
+  assert uwgnn_jax.num_params(models.init(name, KEY, num_users)) == expected
+
+
+def test_sizes_are_read_back_from_params():
+  params = models.init("uwgnn", KEY, 5, hidden=4, message=6, intermediate=2)
+  module = models.module_for(params)
+  assert (module.hidden, module.message, module.intermediate) == (4, 6, 2)
+  p = uwgnn_jax.allocate(params, batch(3, 5))
+  assert p.shape == (3, 5)
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS + ("mlp",))
+def test_shapes_and_power_bounds(name):
+  H = batch(8, 6)
+  p = uwgnn_jax.allocate(params_of(name), H * 7.0, noise_var=0.3, p_max=2.5)
+  assert p.shape == (8, 6)
+  assert np.all(np.asarray(p) >= 0) and np.all(np.asarray(p) <= 2.5)
+  single = uwgnn_jax.allocate(params_of(name), H[0] * 7.0, noise_var=0.3,
+                              p_max=2.5)
+  np.testing.assert_allclose(single, p[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+def test_permutation_equivariance(name):
+  H = batch(1, 7)[0]
+  alpha = jax.random.uniform(jax.random.PRNGKey(2), (7,))
+  perm = jnp.array([6, 2, 0, 5, 1, 3, 4])
+  params = params_of(name)
+  p = uwgnn_jax.allocate(params, H, noise_var=0.1, weights=alpha)
+  p_perm = uwgnn_jax.allocate(params, H[perm][:, perm], noise_var=0.1,
+                              weights=alpha[perm])
+  np.testing.assert_allclose(p_perm, p[perm], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+@pytest.mark.parametrize("num_users", [1, 2, 11])
+def test_graph_models_take_any_size(name, num_users):
+  p = uwgnn_jax.allocate(params_of(name), batch(2, num_users))
+  assert p.shape == (2, num_users)
+  assert np.all(np.isfinite(np.asarray(p)))
+
+
+def test_mlp_rejects_other_sizes():
+  with pytest.raises(ValueError, match=r"K = 7 users.*built for K = 6"):
+    uwgnn_jax.allocate(params_of("mlp"), batch(2, 7))
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS + ("mlp",))
+def test_canonical_unit_invariance(name):
+  H = batch(4, 6)
+  params = params_of(name)
+  raw = uwgnn_jax.allocate(params, H * 1e-3, noise_var=1e-7, p_max=4.0)
+  canonical = uwgnn_jax.allocate(params, units.to_canonical_channel(
+      H * 1e-3, 1e-7, 4.0))
+  np.testing.assert_allclose(raw / 4.0, canonical, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+def test_dense_layout_equals_jraph_layout(name):
+  Hs = [batch(1, 5, seed=3)[0], batch(1, 3, seed=4)[0]]
+  params = params_of(name)
+  g = graphs.batch_graphs([graphs.channel_graph(h) for h in Hs])
+  p_graph = models.apply_graph(params, g)
+  np.testing.assert_allclose(p_graph[:5], uwgnn_jax.allocate(params, Hs[0]),
+                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(p_graph[5:8], uwgnn_jax.allocate(params, Hs[1]),
+                             rtol=1e-5, atol=1e-6)
+
+
+class TransformsTest(chex.TestCase):
+
+  @chex.variants(with_jit=True, without_jit=True)
+  def test_jit_equals_nojit(self):
+    for name in GRAPH_MODELS + ("mlp",):
+      params = params_of(name)
+      H = batch(3, 6)
+      fn = self.variant(lambda p, h: uwgnn_jax.allocate(p, h, noise_var=0.1))
+      np.testing.assert_allclose(fn(params, H), uwgnn_jax.allocate(
+          params, H, noise_var=0.1), rtol=1e-5, atol=1e-7, err_msg=name)
+
+  def test_vmap_equals_loop_and_grad_is_finite(self):
+    for name in GRAPH_MODELS + ("mlp",):
+      params = params_of(name)
+      H = batch(3, 6)
+      vmapped = jax.vmap(lambda h: uwgnn_jax.allocate(params, h))(H)
+      looped = jnp.stack([uwgnn_jax.allocate(params, h) for h in H])
+      np.testing.assert_allclose(vmapped, looped, rtol=1e-5, atol=1e-7)
+      loss = lambda p: -jnp.mean(uwgnn_jax.sum_rate(
+          H, uwgnn_jax.allocate(p, H)))
+      grads = jax.grad(loss)(params)
+      leaves = jax.tree.leaves(grads)
+      assert all(np.all(np.isfinite(np.asarray(g))) for g in leaves), name
+      assert any(np.any(np.asarray(g) != 0) for g in leaves), name
+
+
+def test_no_retrace_on_second_call():
+  params = params_of("uwgnn")
+  traces = []
+  @jax.jit
+  def fn(p, h):
+    traces.append(1)
+    return uwgnn_jax.allocate(p, h)
+  fn(params, batch(2, 6))
+  fn(params, batch(2, 6, seed=9))
+  assert len(traces) == 1
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"resnet": {}}, "unknown model 'resnet'"),
+    ({"uwgnn": {}, "wcgcn": {}}, "must be a model's parameter pytree"),
+    ([1, 2], "must be a model's parameter pytree"),
+])
+def test_bad_params(bad, match):
+  with pytest.raises(ValueError, match=match):
+    uwgnn_jax.allocate(bad, jnp.ones((3, 3)))
+
+
+def test_unknown_model_name():
+  with pytest.raises(ValueError, match="Unknown model 'gnn'"):
+    models.init("gnn", KEY)
+
+
+def test_extreme_channels_give_finite_powers():
+  for name in GRAPH_MODELS:
+    H = jnp.array([[1e3, 0.0, 1e-9], [0.0, 0.0, 0.0], [1e2, 1e-9, 1e-3]])
+    p = uwgnn_jax.allocate(params_of(name), H, noise_var=1e-10)
+    assert np.all(np.isfinite(np.asarray(p))), name

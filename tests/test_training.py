@@ -1,0 +1,117 @@
+"""Training library: loss goes down, checkpoints resume exactly, errors."""
+
+import dataclasses
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from uwgnn_jax import models
+from uwgnn_jax import params_io
+from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import data
+from uwgnn_jax.training import train
+
+TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
+                              batch_size=16, epochs=2, learning_rate=3e-3)
+quiet = lambda line: None
+
+
+@pytest.mark.parametrize("model", ["uwgnn", "wcgcn", "uwmmse", "mlp"])
+def test_train_steps_lower_loss_on_fixed_batch(model):
+  config = dataclasses.replace(TINY, model=model)
+  dataset = data.make_dataset(jax.random.PRNGKey(0), config, 16)
+  targets = data.wmmse_powers(dataset, 100)
+  state = train.init_state(config)
+  step = train.make_train_step(config)
+  _, first = step(state, dataset.H, dataset.weights, targets)
+  for _ in range(30):
+    state, loss = step(state, dataset.H, dataset.weights, targets)
+  assert float(loss) < float(first)
+  assert int(state.step) == 30
+
+
+def test_resume_equals_uninterrupted_run(tmp_path):
+  straight, _ = train.train_and_evaluate(TINY, str(tmp_path / "a"), log=quiet)
+  one_epoch = dataclasses.replace(TINY, epochs=1)
+  train.train_and_evaluate(one_epoch, str(tmp_path / "b"), log=quiet)
+  lines = []
+  resumed, result = train.train_and_evaluate(TINY, str(tmp_path / "b"),
+                                             log=lines.append)
+  assert any("Resuming uwgnn from epoch 1" in line for line in lines)
+  jax.tree.map(np.testing.assert_array_equal, straight.params, resumed.params)
+  assert int(resumed.step) == 2 * TINY.steps_per_epoch
+  assert np.isfinite(result.percent_of_wmmse)
+  history = (tmp_path / "b" / train.HISTORY).read_text().splitlines()
+  assert [json.loads(h)["epoch"] for h in history] == [1, 2]
+
+
+def test_eval_only_restores_checkpoint(tmp_path):
+  state, result = train.train_and_evaluate(TINY, str(tmp_path), log=quiet)
+  restored, again = train.train_and_evaluate(TINY, str(tmp_path), log=quiet,
+                                             eval_only=True)
+  jax.tree.map(np.testing.assert_array_equal, state.params, restored.params)
+  assert again.model_rate == pytest.approx(result.model_rate, rel=1e-6)
+  with pytest.raises(ValueError, match="--eval_only needs a checkpoint"):
+    train.train_and_evaluate(TINY, str(tmp_path / "empty"), log=quiet,
+                             eval_only=True)
+
+
+def test_other_models_checkpoint_is_a_clear_error(tmp_path):
+  train.train_and_evaluate(dataclasses.replace(TINY, epochs=1), str(tmp_path),
+                           log=quiet)
+  with pytest.raises(ValueError, match="holds a 'uwgnn' checkpoint"):
+    train.train_and_evaluate(dataclasses.replace(TINY, model="wcgcn"),
+                             str(tmp_path), log=quiet)
+  with pytest.raises(ValueError, match=r"other settings \(\['seed'\]\)"):
+    train.train_and_evaluate(dataclasses.replace(TINY, seed=5),
+                             str(tmp_path), log=quiet)
+
+
+def test_params_file_roundtrip_and_model_check(tmp_path):
+  params = models.init("wcgcn", jax.random.PRNGKey(0), 4)
+  path = str(tmp_path / "p.msgpack")
+  params_io.save_params(path, params)
+  loaded = params_io.load_params(path, expected_model="wcgcn")
+  jax.tree.map(np.testing.assert_array_equal, params, loaded)
+  with pytest.raises(ValueError, match="holds 'wcgcn' parameters, not 'uwgnn'"):
+    params_io.load_params(path, expected_model="uwgnn")
+  with pytest.raises(ValueError, match="does not match"):
+    params_io.restore_state(path, {"uwgnn": {"w": jnp.zeros(3)}})
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
+  path = str(tmp_path / "ckpt")
+  params_io.write_atomically(path, b"old")
+  def broken_replace(src, dst):
+    raise OSError("disk full")
+  monkeypatch.setattr(os, "replace", broken_replace)
+  with pytest.raises(OSError):
+    params_io.write_atomically(path, b"new")
+  with open(path, "rb") as f:
+    assert f.read() == b"old"
+  assert os.listdir(tmp_path) == ["ckpt"]  # No temp file left behind.
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(model="gnn"), "Unknown model 'gnn'"),
+    (dict(channel="awgn"), "`channel` must be one of"),
+    (dict(batch_size=128), "exceeds `train_size`"),
+    (dict(noise_var=-1.0), "`noise_var` must be > 0"),
+    (dict(learning_rate=0.0), "`learning_rate` must be > 0"),
+])
+def test_bad_config(kwargs, match):
+  with pytest.raises(ValueError, match=match):
+    dataclasses.replace(TINY, **kwargs)
+
+
+@pytest.mark.parametrize("channel", config_lib.CHANNELS)
+def test_every_channel_makes_a_dataset(channel):
+  config = dataclasses.replace(TINY, channel=channel, speed=1.0,
+                               fixed_layout=channel == "geometric")
+  dataset = data.make_dataset(jax.random.PRNGKey(1), config, 8)
+  assert dataset.H.shape == (8, 5, 5)
+  assert np.all(np.isfinite(np.asarray(dataset.H)))

@@ -1,0 +1,189 @@
+"""Channel graphs: from H to message-passing structure (DESIGN.md section 4).
+
+Pair i is node i. A directed edge j -> i (sender j, receiver i) carries the
+interference link from transmitter j into receiver i, with edge features
+e_ij = [H_ij, H_ji] (the link into i, and the leakage from i into j). Node
+features are x_i = [H_ii, alpha_i, p_i].
+
+Two layouts serve the same model code:
+
+* `DenseGraph`: a fully connected graph kept as receiver-major [K, K, F]
+  arrays. It is what `allocate` uses: no index gathers, all work is dense
+  array arithmetic, which is the fastest layout on CPU and accelerators.
+* `EdgeListGraph`: jraph-style sender/receiver index lists, for sparse
+  graphs (links below a threshold dropped, or the k strongest interferers)
+  and for batches of networks of different sizes, padded with
+  `jraph.pad_with_graphs` so that one compiled program serves them all.
+
+Only jraph functions that still run on current JAX are used (`batch`,
+`pad_with_graphs`, `get_node_padding_mask`, `segment_*`);
+`get_fully_connected_graph(..., node_features=...)` and `zero_out_padding`
+call removed JAX APIs (BUILD_NOTES.md).
+"""
+
+from typing import NamedTuple, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import jraph
+import numpy as np
+
+from uwgnn_jax import validation
+
+
+class DenseGraph(NamedTuple):
+  """Fully connected directed graph of one K-user network (no self loops).
+
+  Edge arrays are [K, K, F] with [i, j] the edge j -> i.
+  """
+  num_nodes: int
+
+  def from_senders(self, x: jax.Array) -> jax.Array:
+    """Node features [K, F] -> sender features on edges, [1, K, F] (broadcasts
+    against [K, K, F])."""
+    return x[None, :, :]
+
+  def _mask(self) -> jax.Array:
+    return ~jnp.eye(self.num_nodes, dtype=bool)[:, :, None]
+
+  def max_at_receivers(self, messages: jax.Array) -> jax.Array:
+    """MAX over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
+    if self.num_nodes == 1:
+      return jnp.zeros_like(messages[:, 0])
+    return jnp.max(jnp.where(self._mask(), messages, -jnp.inf), axis=1)
+
+  def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
+    """Sum over incoming edges: [K, K, F] -> [K, F]."""
+    return jnp.sum(jnp.where(self._mask(), messages, 0.0), axis=1)
+
+  def mean_at_receivers(self, messages: jax.Array) -> jax.Array:
+    """Mean over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
+    return self.sum_at_receivers(messages) / max(self.num_nodes - 1, 1)
+
+
+class EdgeListGraph(NamedTuple):
+  """Directed graph as index lists; edge arrays are [E, F]."""
+  senders: jax.Array  # [E] int
+  receivers: jax.Array  # [E] int
+  num_nodes: int
+
+  def from_senders(self, x: jax.Array) -> jax.Array:
+    return x[self.senders]
+
+  def max_at_receivers(self, messages: jax.Array) -> jax.Array:
+    return jraph.segment_max_or_constant(
+        messages, self.receivers, self.num_nodes, constant=0.0)
+
+  def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
+    return jraph.segment_sum(messages, self.receivers, self.num_nodes)
+
+  def mean_at_receivers(self, messages: jax.Array) -> jax.Array:
+    total = self.sum_at_receivers(messages)
+    degree = jraph.segment_sum(jnp.ones_like(self.receivers, messages.dtype),
+                               self.receivers, self.num_nodes)
+    return total / jnp.maximum(degree, 1.0)[:, None]
+
+
+def dense_edge_features(H: jax.Array) -> jax.Array:
+  """e_ij = [H_ij, H_ji] for every ordered pair: [K, K] -> [K, K, 2]."""
+  return jnp.stack([H, H.T], axis=-1)
+
+
+def node_features(H: jax.Array, weights: jax.Array,
+                  p: jax.Array) -> jax.Array:
+  """x_i = [H_ii, alpha_i, p_i]: [K, K], [K], [K] -> [K, 3]."""
+  return jnp.stack([jnp.diagonal(H), weights, p], axis=-1)
+
+
+def fully_connected_edges(num_nodes: int) -> tuple:
+  """(senders, receivers) of all j -> i with i != j, receiver-major. [K(K-1)]."""
+  receivers, senders = np.nonzero(~np.eye(num_nodes, dtype=bool))
+  return senders.astype(np.int32), receivers.astype(np.int32)
+
+
+def channel_graph(H, *, weights=None, p=None, threshold: Optional[float] = None,
+                  top_k: Optional[int] = None) -> jraph.GraphsTuple:
+  """A jraph graph of one network (host-side: edge counts depend on data).
+
+  Args:
+    H: [K, K] amplitudes (any units; learned models expect canonical ones).
+    weights: alpha [K]; default ones.
+    p: initial powers [K]; default ones (full power in canonical units).
+    threshold: keep only interference links with H_ij >= threshold.
+    top_k: keep only the k strongest interferers j of each receiver i.
+      With neither, the graph is fully connected.
+
+  Returns:
+    GraphsTuple with nodes [K, 3] = [H_ii, alpha_i, p_i] and edges [E, 2] =
+    [H_ij, H_ji] for each kept edge j -> i.
+  """
+  H = np.asarray(validation.check_channel(H))
+  if H.ndim != 2:
+    raise ValueError(f"`H` must be one network [K, K]; got shape {H.shape}.")
+  if threshold is not None and top_k is not None:
+    raise ValueError("Pass at most one of `threshold` and `top_k`.")
+  num_nodes = H.shape[0]
+  alpha = np.ones(num_nodes) if weights is None else np.asarray(weights)
+  power = np.ones(num_nodes) if p is None else np.asarray(p)
+  for name, value in (("weights", alpha), ("p", power)):
+    if value.shape != (num_nodes,):
+      raise ValueError(
+          f"`{name}` must have shape ({num_nodes},); got {value.shape}.")
+  keep = ~np.eye(num_nodes, dtype=bool)
+  if threshold is not None:
+    keep &= H >= threshold
+  if top_k is not None:
+    validation.check_positive_int(top_k, "top_k", minimum=0)
+    strength = np.where(keep, H, -np.inf)
+    order = np.argsort(-strength, axis=1, kind="stable")[:, :top_k]
+    top = np.zeros_like(keep)
+    np.put_along_axis(top, order, True, axis=1)
+    keep &= top
+  receivers, senders = np.nonzero(keep)
+  dtype = np.float32
+  return jraph.GraphsTuple(
+      nodes=np.stack([np.diagonal(H), alpha, power], axis=-1).astype(dtype),
+      edges=np.stack([H[receivers, senders], H[senders, receivers]],
+                     axis=-1).astype(dtype),
+      senders=senders.astype(np.int32),
+      receivers=receivers.astype(np.int32),
+      n_node=np.array([num_nodes], np.int32),
+      n_edge=np.array([len(senders)], np.int32),
+      globals=None)
+
+
+def batch_graphs(graphs: Sequence[jraph.GraphsTuple], *,
+                 pad_nodes_to: Optional[int] = None,
+                 pad_edges_to: Optional[int] = None) -> jraph.GraphsTuple:
+  """Batches graphs of any sizes into one, padded to fixed sizes.
+
+  Padding (one extra graph, `jraph.pad_with_graphs`) keeps the shapes fixed
+  so one compiled program serves every batch; pad sizes default to the next
+  multiple of 64 above what the batch needs (padding needs >= 1 node).
+  """
+  if not graphs:
+    raise ValueError("`graphs` must contain at least one graph.")
+  batched = jraph.batch_np(list(graphs))
+  needed_nodes = int(batched.n_node.sum()) + 1
+  needed_edges = int(batched.n_edge.sum())
+  round_up = lambda n: 64 * (n // 64 + 1)
+  pad_nodes_to = round_up(needed_nodes) if pad_nodes_to is None else pad_nodes_to
+  pad_edges_to = round_up(needed_edges) if pad_edges_to is None else pad_edges_to
+  if pad_nodes_to < needed_nodes or pad_edges_to < needed_edges:
+    raise ValueError(
+        f"Padding too small: need >= {needed_nodes} nodes and "
+        f">= {needed_edges} edges; got pad_nodes_to={pad_nodes_to}, "
+        f"pad_edges_to={pad_edges_to}.")
+  return jraph.pad_with_graphs(batched, pad_nodes_to, pad_edges_to,
+                               n_graph=len(graphs) + 1)
+
+
+def edge_list_graph(graph: jraph.GraphsTuple) -> EdgeListGraph:
+  """The index layout of a (batched, padded) GraphsTuple."""
+  return EdgeListGraph(jnp.asarray(graph.senders), jnp.asarray(graph.receivers),
+                       int(np.shape(graph.nodes)[0]))
+
+
+def node_padding_mask(graph: jraph.GraphsTuple) -> jax.Array:
+  """True for real nodes of a padded batch, [N]."""
+  return jraph.get_node_padding_mask(graph)

@@ -1,0 +1,133 @@
+"""The learned allocators and the registry that dispatches on parameters.
+
+A model's parameters are the plain pytree `{model_name: flax_params}`: the
+single top-level key names the model, so dispatch is a property of the
+pytree's structure (static under jit), not a string passed at run time. Sizes
+(hidden widths, layer counts, the MLP's K) are read back from the shapes.
+"""
+
+from typing import Any, Callable, Mapping, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from uwgnn_jax import graphs
+from uwgnn_jax.models import mlp
+from uwgnn_jax.models import uwgnn
+from uwgnn_jax.models import uwmmse
+from uwgnn_jax.models import wcgcn
+
+Params = Mapping[str, Any]
+
+
+class ModelSpec(NamedTuple):
+  default_module: Callable[..., nn.Module]  # (num_users, **sizes) -> module
+  from_params: Callable[[Any], nn.Module]
+  is_graph_model: bool  # Takes any K; False for the fixed-K MLP.
+
+
+def _graph_model(module_cls):
+  return lambda num_users, **sizes: module_cls(**sizes)
+
+
+MODELS = {
+    "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True),
+    "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
+                        True),
+    "wcgcn": ModelSpec(_graph_model(wcgcn.WCGCN), wcgcn.from_params, True),
+    "mlp": ModelSpec(lambda num_users, **sizes: mlp.MLP(num_users, **sizes),
+                     mlp.from_params, False),
+}
+
+
+def check_model_name(name: str) -> str:
+  if name not in MODELS:
+    raise ValueError(
+        f"Unknown model {name!r}; expected one of {sorted(MODELS)}.")
+  return name
+
+
+def model_name(params: Params) -> str:
+  """The model a parameter pytree belongs to (its single top-level key)."""
+  if not isinstance(params, Mapping) or len(params) != 1:
+    keys = list(params) if isinstance(params, Mapping) else type(params)
+    raise ValueError(
+        "`params` must be a model's parameter pytree {model_name: ...} with "
+        f"model_name in {sorted(MODELS)}; got top-level {keys}.")
+  name, = params
+  if name not in MODELS:
+    raise ValueError(
+        f"`params` belong to unknown model {name!r}; expected one of "
+        f"{sorted(MODELS)}.")
+  return name
+
+
+def module_for(params: Params) -> nn.Module:
+  name = model_name(params)
+  return MODELS[name].from_params(params[name])
+
+
+def num_layers(params: Params) -> int:
+  """Unrolled layers (WMMSE iterations the model stands for), for Tr-WMMSE."""
+  module = module_for(params)
+  return getattr(module, "num_layers", getattr(module, "num_iters", 3))
+
+
+def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
+  """Fresh parameters {name: ...} for a model (sizes override defaults)."""
+  check_model_name(name)
+  module = MODELS[name].default_module(num_users, **sizes)
+  H = jnp.ones((num_users, num_users))
+  if MODELS[name].is_graph_model:
+    args = (graphs.DenseGraph(num_users),
+            graphs.node_features(H, jnp.ones(num_users), jnp.ones(num_users)),
+            graphs.dense_edge_features(H))
+  else:
+    args = (H,)
+  return {name: module.init(key, *args)["params"]}
+
+
+def num_params(params: Params) -> int:
+  return sum(x.size for x in jax.tree.leaves(params))
+
+
+def check_num_users(params: Params, num_users: int) -> None:
+  """Raises ValueError if a fixed-K model cannot serve K = num_users."""
+  name = model_name(params)
+  if not MODELS[name].is_graph_model:
+    trained = module_for(params).num_users
+    if trained != num_users:
+      raise ValueError(
+          f"`H` has K = {num_users} users but these {name} params were "
+          f"built for K = {trained}; the MLP serves only its trained K.")
+
+
+def apply_canonical(params: Params, H: jax.Array,
+                    weights: jax.Array) -> jax.Array:
+  """Powers [K] in [0, 1] for ONE network in canonical units.
+
+  Graph models run on the dense fully connected layout (the fast one).
+  H [K, K] canonical amplitudes, weights [K].
+  """
+  name = model_name(params)
+  module = module_for(params)
+  variables = {"params": params[name]}
+  if not MODELS[name].is_graph_model:
+    return module.apply(variables, H)
+  num_users = H.shape[-1]
+  nodes = graphs.node_features(H, weights, jnp.ones_like(weights))
+  return module.apply(variables, graphs.DenseGraph(num_users), nodes,
+                      graphs.dense_edge_features(H))
+
+
+def apply_graph(params: Params, graph) -> jax.Array:
+  """Powers [N] in [0, 1] on a (batched, padded) jraph.GraphsTuple whose
+  features are in canonical units (nodes [N, 3], edges [E, 2])."""
+  name = model_name(params)
+  if not MODELS[name].is_graph_model:
+    raise ValueError(f"Model {name!r} is not a graph model.")
+  return module_for(params).apply({"params": params[name]},
+                                  graphs.edge_list_graph(graph),
+                                  jnp.asarray(graph.nodes),
+                                  jnp.asarray(graph.edges))

@@ -1,0 +1,47 @@
+"""WCGCN (Shen et al., JSAC 2021; DESIGN.md s.4).
+
+One graph convolution applied `num_iters` times with shared weights. Node
+features x_i = [H_ii, alpha_i, p_i] (p starts at p_max), edge features
+e_ij = [H_ij, H_ji]:
+
+  m_ij = MLP1([x_j, e_ij])   5 -> 16 -> 32, ReLU after each layer
+  M_i  = max_{j != i} m_ij
+  p_i  = sigmoid(MLP2([M_i, x_i]))   35 -> 16 -> 1
+
+1,233 parameters.
+"""
+
+import flax.linen as nn
+import jax
+
+from uwgnn_jax.models import layers
+
+NODE_DIM = 3
+EDGE_DIM = 2
+
+
+class WCGCN(nn.Module):
+  """Maps a channel graph to canonical powers p [N] in (0, 1)."""
+  hidden: int = 16
+  message: int = 32
+  num_iters: int = 3
+
+  @nn.compact
+  def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
+    message = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM,
+                                 NODE_DIM, relu_output=True, name="message")
+    update = layers.TwoLayerMLP(self.hidden, 1, zero_output=True,
+                                name="update")
+    edge_embedding = message.edge_embedding(edges)
+    static = nodes[:, :2]
+    p = nodes[:, 2:]
+    for _ in range(self.num_iters):
+      x = layers.concat(static, p)
+      aggregated = graph.max_at_receivers(message(graph, edge_embedding, x))
+      p = nn.sigmoid(update(layers.concat(aggregated, x)))
+    return p[:, 0]
+
+
+def from_params(params) -> WCGCN:
+  return WCGCN(hidden=params["message"]["node_in"]["kernel"].shape[1],
+               message=params["message"]["out"]["kernel"].shape[1])

@@ -1,0 +1,82 @@
+"""SINR and weighted sum rate (DESIGN.md section 1), in bit/s/Hz.
+
+    SINR_i = H_ii^2 p_i / (sigma^2 + sum_{j != i} H_ij^2 p_j)
+    WSR    = sum_i alpha_i log2(1 + SINR_i)
+
+`H[i, j]` is the amplitude from transmitter j to receiver i. The `*_single`
+functions take one network; the public ones accept leading batch axes.
+"""
+
+from typing import Optional
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from uwgnn_jax import batching
+from uwgnn_jax import validation
+
+
+def received_powers(H: jax.Array, p: jax.Array, noise_var) -> tuple:
+  """Signal and interference-plus-noise at each receiver of one network.
+
+  Args:
+    H: [K, K] amplitudes, receiver-first.
+    p: [K] transmit powers.
+    noise_var: scalar sigma^2.
+
+  Returns:
+    (signal [K], interference_plus_noise [K]); the interference sum skips the
+    diagonal term explicitly (no cancellation when the signal dominates).
+  """
+  gains = jnp.square(H)
+  received = gains * p[None, :]
+  off_diagonal = 1.0 - jnp.eye(H.shape[-1], dtype=H.dtype)
+  signal = jnp.diagonal(received)
+  interference = noise_var + jnp.sum(received * off_diagonal, axis=-1)
+  return signal, interference
+
+
+def sinr_single(H: jax.Array, p: jax.Array, noise_var) -> jax.Array:
+  """SINR [K] of one network (linear, not dB)."""
+  signal, interference = received_powers(H, p, noise_var)
+  return signal / interference
+
+
+def sum_rate_single(H: jax.Array, p: jax.Array, noise_var,
+                    weights: jax.Array) -> jax.Array:
+  """Weighted sum rate (bit/s/Hz, scalar) of one network."""
+  return jnp.sum(weights * jnp.log2(1.0 + sinr_single(H, p, noise_var)))
+
+
+def sinr(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0) -> jax.Array:
+  """SINR of every user, H[..., K, K], p[..., K] -> [..., K]."""
+  H = validation.check_channel(H)
+  p = validation.check_power(p, H)
+  noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  fn = batching.over_leading_axes(
+      lambda h, q: sinr_single(h, q, noise_var), H.ndim - 2)
+  return fn(H, p)
+
+
+def sum_rate(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0,
+             weights: Optional[ArrayLike] = None) -> jax.Array:
+  """Weighted sum rate in bit/s/Hz.
+
+  Args:
+    H: [..., K, K] channel amplitudes, H[..., i, j] from transmitter j to
+      receiver i.
+    p: [..., K] transmit powers, same unit as noise_var.
+    noise_var: sigma^2 > 0.
+    weights: alpha [..., K] or [K]; None means all ones.
+
+  Returns:
+    [...] weighted sum rate per network.
+  """
+  H = validation.check_channel(H)
+  p = validation.check_power(p, H)
+  noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  weights = validation.check_weights(weights, H)
+  fn = batching.over_leading_axes(
+      lambda h, q, a: sum_rate_single(h, q, noise_var, a), H.ndim - 2)
+  return fn(H, p, weights)

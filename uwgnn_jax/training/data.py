@@ -1,0 +1,63 @@
+"""Data sets of channels for training and evaluation (canonical units)."""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from uwgnn_jax import channels
+from uwgnn_jax import units
+from uwgnn_jax import wmmse_algorithm
+from uwgnn_jax.training import config as config_lib
+
+
+class Dataset(NamedTuple):
+  """Networks in canonical units (noise 1, budget 1)."""
+  H: jax.Array  # [N, K, K] canonical amplitudes.
+  weights: jax.Array  # [N, K] rate weights alpha.
+
+
+def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
+  """One network's raw amplitudes as a function of a key."""
+  K = config.num_users
+  if config.channel == "rayleigh":
+    return lambda k: channels.rayleigh(k, K, variance=config.variance)
+  if config.channel == "rician":
+    return lambda k: channels.rician(k, K, mean=config.rician_mean,
+                                     variance=config.variance)
+  if config.channel == "sparse":
+    return lambda k: channels.sparse_rayleigh(
+        k, K, drop_prob=config.drop_prob, variance=config.variance)
+  if config.channel == "mobility":
+    return lambda k: channels.mobility(k, K, speed=config.speed,
+                                       elapsed_time=config.elapsed_time)[1]
+  if config.fixed_layout:  # Geometric, one topology (UWMMSE Table 1).
+    layout = channels.geometric_layout(layout_key, K, density=config.density)
+    return lambda k: channels.geometric_fading(k, layout)
+  return lambda k: channels.geometric(k, K, density=config.density)
+
+
+def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
+                 num_samples: int) -> Dataset:
+  """`num_samples` networks drawn from `config`'s channel model.
+
+  The geometric fixed layout is derived from the run's seed alone, so the
+  training and test sets of a run share it.
+  """
+  layout_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 7)
+  sample = _sampler(config, layout_key)
+  channel_key, weight_key = jax.random.split(key)
+  H = jax.jit(jax.vmap(sample))(jax.random.split(channel_key, num_samples))
+  if config.weighted:
+    weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
+  else:
+    weights = jnp.ones((num_samples, config.num_users))
+  H_c = units.to_canonical_channel(H, config.effective_noise_var, config.p_max)
+  return Dataset(H_c, weights)
+
+
+def wmmse_powers(dataset: Dataset, num_iters: int) -> jax.Array:
+  """WMMSE powers [N, K] (canonical) from full power, `num_iters` iterations."""
+  fn = jax.jit(jax.vmap(
+      lambda h, a: wmmse_algorithm.wmmse_canonical(h, a, num_iters)))
+  return fn(dataset.H, dataset.weights)

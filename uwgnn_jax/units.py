@@ -1,0 +1,34 @@
+"""Canonical units (DESIGN.md section 1).
+
+The weighted sum rate is unchanged under
+
+    (H, sigma^2, p_max, p) -> (H * sqrt(p_max / sigma^2), 1, 1, p / p_max),
+
+so every algorithm here works internally with noise variance 1 and power
+budget 1, and the public functions rescale at their edge.
+"""
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+
+def to_canonical_channel(H: ArrayLike, noise_var: ArrayLike,
+                         p_max: ArrayLike) -> jax.Array:
+  """H[..., K, K] amplitudes -> canonical amplitudes H * sqrt(p_max / sigma^2)."""
+  return jnp.asarray(H) * jnp.sqrt(jnp.asarray(p_max) / jnp.asarray(noise_var))
+
+
+def to_canonical_power(p: ArrayLike, p_max: ArrayLike) -> jax.Array:
+  """Powers [..., K] in watts (or any unit of p_max) -> fractions of p_max."""
+  return jnp.asarray(p) / jnp.asarray(p_max)
+
+
+def from_canonical_power(p: ArrayLike, p_max: ArrayLike) -> jax.Array:
+  """Fractions of p_max [..., K] -> powers in the unit of p_max."""
+  return jnp.asarray(p) * jnp.asarray(p_max)
+
+
+def snr_db_to_noise_var(snr_db: float, p_max: float = 1.0) -> float:
+  """Noise variance sigma^2 for SNR = p_max / sigma^2 given in dB."""
+  return float(p_max) / (10.0 ** (float(snr_db) / 10.0))
