@@ -160,3 +160,21 @@ def test_extreme_channels_give_finite_powers():
     H = jnp.array([[1e3, 0.0, 1e-9], [0.0, 0.0, 0.0], [1e2, 1e-9, 1e-3]])
     p = uwgnn_jax.allocate(params_of(name), H, noise_var=1e-10)
     assert np.all(np.isfinite(np.asarray(p))), name
+
+
+def test_uwmmse_layers_reduce_to_wmmse():
+  """With a = 1, b = 0, mu = 0 each UWMMSE layer is one WMMSE iteration."""
+  from uwgnn_jax import wmmse_algorithm
+  from uwgnn_jax.models import uwmmse
+  H = channels.geometric(KEY, 8) * np.sqrt(1 / channels.GEOMETRIC_NOISE_VAR)
+  alpha = jax.random.uniform(jax.random.PRNGKey(3), (8,))
+  graph = graphs.DenseGraph(8)
+  edges = graphs.dense_edge_features(H)
+  direct = jnp.diagonal(H)
+  v = jnp.ones(8)
+  for _ in range(4):
+    u, w = uwmmse.receiver_update(graph, direct, jnp.square(edges[..., :1]), v)
+    v = uwmmse.transmitter_update(graph, direct, jnp.square(edges[..., 1:]),
+                                  alpha, u, w, 0.0)
+  expected = wmmse_algorithm.wmmse_canonical(H, alpha, num_iters=4)
+  np.testing.assert_allclose(jnp.square(v), expected, rtol=1e-4, atol=1e-7)

@@ -54,3 +54,8 @@ def test_bad_p_max_and_iterations():
 def test_bad_power_in_sum_rate():
   with pytest.raises(ValueError, match=r"`p` must have shape \(3,\)"):
     uwgnn_jax.sum_rate(GOOD, jnp.ones(2))
+
+
+def test_bad_power_values():
+  with pytest.raises(ValueError, match="`p` must be finite and non-negative"):
+    uwgnn_jax.sum_rate(GOOD, -jnp.ones(3))

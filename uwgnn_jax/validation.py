@@ -52,6 +52,14 @@ def check_positive_scalar(value, name: str) -> jax.Array:
   return arr.astype(jnp.result_type(float))
 
 
+def _check_finite_nonnegative(x: jax.Array, name: str) -> None:
+  if _is_concrete(x):
+    values = np.asarray(x)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+      raise ValueError(
+          f"`{name}` must be finite and non-negative; got min {values.min()}.")
+
+
 def check_weights(weights, H: jax.Array, name: str = "weights") -> jax.Array:
   """Returns weights broadcast to H.shape[:-1]; None means all ones."""
   target = H.shape[:-1]
@@ -62,11 +70,7 @@ def check_weights(weights, H: jax.Array, name: str = "weights") -> jax.Array:
     raise ValueError(
         f"`{name}` must have shape {target} or ({target[-1]},) to match H of "
         f"shape {H.shape}; got shape {weights.shape}.")
-  if _is_concrete(weights):
-    values = np.asarray(weights)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-      raise ValueError(
-          f"`{name}` must be finite and non-negative; got min {values.min()}.")
+  _check_finite_nonnegative(weights, name)
   return jnp.broadcast_to(weights, target)
 
 
@@ -77,10 +81,7 @@ def check_power(p, H: jax.Array, name: str = "p") -> jax.Array:
     raise ValueError(
         f"`{name}` must have shape {H.shape[:-1]} to match H of shape "
         f"{H.shape}; got shape {p.shape}.")
-  if _is_concrete(p):
-    values = np.asarray(p)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-      raise ValueError(f"`{name}` must be finite and non-negative powers.")
+  _check_finite_nonnegative(p, name)
   return p
 
 
