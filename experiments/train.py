@@ -44,8 +44,13 @@ _TEST_SIZE = flags.DEFINE_integer("test_size", _DEFAULTS.test_size,
 _EPOCHS = flags.DEFINE_integer("epochs", _DEFAULTS.epochs, "Epochs.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size,
                                    "Batch size.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate,
-                                    "Adam learning rate.")
+_LEARNING_RATE = flags.DEFINE_float(
+    "learning_rate", None, "Adam learning rate; default "
+    f"{config_lib.DEFAULT_LEARNING_RATE:g} ({config_lib.DEFAULT_LEARNING_RATES}"
+    " for those models).")
+_LR_SCHEDULE = flags.DEFINE_enum(
+    "lr_schedule", _DEFAULTS.lr_schedule, config_lib.LR_SCHEDULES,
+    "Learning-rate schedule; cosine decays to 0 over --epochs.")
 _SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of all randomness.")
 _VARIANCE = flags.DEFINE_float("variance", _DEFAULTS.variance,
                                "Rayleigh/Rician variance s^2.")
@@ -77,7 +82,8 @@ def config_from_flags() -> config_lib.TrainConfig:
       noise_var=noise_var, p_max=_P_MAX.value, weighted=_WEIGHTED.value,
       train_size=_TRAIN_SIZE.value, test_size=_TEST_SIZE.value,
       epochs=_EPOCHS.value, batch_size=_BATCH_SIZE.value,
-      learning_rate=_LEARNING_RATE.value, seed=_SEED.value,
+      learning_rate=_LEARNING_RATE.value,
+      lr_schedule=_LR_SCHEDULE.value, seed=_SEED.value,
       variance=_VARIANCE.value, rician_mean=_RICIAN_MEAN.value,
       drop_prob=_DROP_PROB.value, speed=_SPEED.value, density=_DENSITY.value,
       fixed_layout=_FIXED_LAYOUT.value)

@@ -16,7 +16,8 @@ from uwgnn_jax.training import data
 from uwgnn_jax.training import train
 
 TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
-                              batch_size=16, epochs=2, learning_rate=3e-3)
+                              batch_size=16, epochs=2, learning_rate=3e-3,
+                              lr_schedule="constant")
 quiet = lambda line: None
 
 
@@ -71,6 +72,41 @@ def test_other_models_checkpoint_is_a_clear_error(tmp_path):
                              str(tmp_path), log=quiet)
 
 
+def test_default_learning_rate_depends_on_the_model():
+  assert config_lib.TrainConfig().learning_rate == 3e-3
+  assert config_lib.TrainConfig(model="mlp").learning_rate == 1e-3
+  assert config_lib.TrainConfig(model="mlp",
+                                learning_rate=0.5).learning_rate == 0.5
+  saved = config_lib.TrainConfig(model="mlp").to_json()
+  assert config_lib.TrainConfig.from_json(saved).learning_rate == 1e-3
+
+
+def test_cosine_schedule_decays_to_zero_over_the_run():
+  config = dataclasses.replace(TINY, lr_schedule="cosine")
+  total = config.epochs * config.steps_per_epoch
+  params = {"w": jnp.ones(())}
+  grads = {"w": jnp.ones(())}
+  optimizer = train.make_optimizer(config)
+  opt_state = optimizer.init(params)
+  sizes = []
+  for _ in range(total + 1):
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    sizes.append(abs(float(updates["w"])))
+  # Adam's step on a constant gradient is the learning rate itself.
+  np.testing.assert_allclose(sizes[0], config.learning_rate, rtol=1e-3)
+  np.testing.assert_allclose(sizes[total // 2], config.learning_rate / 2,
+                             rtol=1e-3)
+  assert sizes[total] == 0.0
+
+
+def test_cosine_run_cannot_resume_with_other_epochs(tmp_path):
+  config = dataclasses.replace(TINY, epochs=1, lr_schedule="cosine")
+  train.train_and_evaluate(config, str(tmp_path), log=quiet)
+  with pytest.raises(ValueError, match=r"other settings \(\['epochs'\]\)"):
+    train.train_and_evaluate(dataclasses.replace(config, epochs=2),
+                             str(tmp_path), log=quiet)
+
+
 def test_params_file_roundtrip_and_model_check(tmp_path):
   params = models.init("wcgcn", jax.random.PRNGKey(0), 4)
   path = str(tmp_path / "p.msgpack")
@@ -86,6 +122,7 @@ def test_params_file_roundtrip_and_model_check(tmp_path):
 def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
   path = str(tmp_path / "ckpt")
   params_io.write_atomically(path, b"old")
+  assert os.stat(path).st_mode & 0o777 == 0o644
   def broken_replace(src, dst):
     raise OSError("disk full")
   monkeypatch.setattr(os, "replace", broken_replace)
@@ -102,6 +139,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     (dict(batch_size=128), "exceeds `train_size`"),
     (dict(noise_var=-1.0), "`noise_var` must be > 0"),
     (dict(learning_rate=0.0), "`learning_rate` must be > 0"),
+    (dict(lr_schedule="step"), "`lr_schedule` must be one of"),
 ])
 def test_bad_config(kwargs, match):
   with pytest.raises(ValueError, match=match):

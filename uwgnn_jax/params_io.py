@@ -19,6 +19,7 @@ def write_atomically(path: str, data: bytes) -> None:
   os.makedirs(folder, exist_ok=True)
   fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
   try:
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; others may read results.
     with os.fdopen(fd, "wb") as f:
       f.write(data)
       f.flush()

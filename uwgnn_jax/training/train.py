@@ -34,9 +34,18 @@ class TrainState(NamedTuple):
 
 
 def make_optimizer(config: config_lib.TrainConfig) -> optax.GradientTransformation:
-  """Adam with global-norm gradient clipping (UWMMSE peer code: 5)."""
+  """Adam with global-norm gradient clipping (UWMMSE peer code: 5).
+
+  The cosine schedule decays the rate to 0 over `config.epochs`; a run
+  resumed with another --epochs therefore follows another schedule.
+  """
+  learning_rate = config.learning_rate
+  if config.lr_schedule == "cosine":
+    learning_rate = optax.cosine_decay_schedule(
+        config.learning_rate,
+        max(1, config.epochs * config.steps_per_epoch))
   return optax.chain(optax.clip_by_global_norm(config.grad_clip_norm),
-                     optax.adam(config.learning_rate))
+                     optax.adam(learning_rate))
 
 
 def init_state(config: config_lib.TrainConfig) -> TrainState:
@@ -174,9 +183,11 @@ def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
     raise ValueError(
         f"--workdir {workdir} holds a {saved.model!r} checkpoint; this run "
         f"is --model={config.model}. Use another workdir.")
+  # More epochs extend a constant-rate run; a cosine schedule spans them.
+  may_differ = ("epochs",) if config.lr_schedule == "constant" else ()
   differing = sorted(
       name for name, value in vars(saved).items()
-      if name != "epochs" and getattr(config, name) != value)
+      if name not in may_differ and getattr(config, name) != value)
   if differing:
     raise ValueError(
         f"--workdir {workdir} holds a run with other settings ({differing}); "
@@ -207,8 +218,12 @@ def save_checkpoint(workdir: str, config: config_lib.TrainConfig,
 def train_and_evaluate(config: config_lib.TrainConfig,
                        workdir: Optional[str] = None,
                        log: Callable[[str], None] = print,
-                       eval_only: bool = False) -> tuple:
+                       eval_only: bool = False,
+                       on_epoch: Optional[Callable] = None) -> tuple:
   """Trains `config.epochs` epochs (resuming from workdir) and evaluates.
+
+  `on_epoch(epoch, state, loss)`, if given, runs after each epoch (epoch
+  counts from 1), e.g. to score the run on validation sets.
 
   Returns:
     (final TrainState, Evaluation on the held-out test set).
@@ -254,4 +269,6 @@ def train_and_evaluate(config: config_lib.TrainConfig,
       with open(os.path.join(workdir, HISTORY), "a") as f:
         f.write(json.dumps(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
                                 **result.row())) + "\n")
+    if on_epoch is not None:
+      on_epoch(epoch + 1, state, loss)
   return state, evaluate(state.params, test_set, references)
