@@ -29,7 +29,7 @@ def _scored_set(config: config_lib.TrainConfig, key: jax.Array,
 
 
 def held_out_sets(config: config_lib.TrainConfig, sizes: Iterable[int],
-              size: int, num_layers: int) -> dict:
+                  size: int, num_layers: int) -> dict:
   """{K: (dataset, references)} drawn with the run's own test key."""
   key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 2)
   return {k: _scored_set(config, key, k, size, num_layers) for k in sizes}

@@ -36,8 +36,8 @@ class TrainState(NamedTuple):
 def make_optimizer(config: config_lib.TrainConfig) -> optax.GradientTransformation:
   """Adam with global-norm gradient clipping (UWMMSE peer code: 5).
 
-  The cosine schedule decays the rate to 0 over `config.epochs`; a run
-  resumed with another --epochs therefore follows another schedule.
+  The cosine schedule decays the rate to 0 over `config.epochs`, so a
+  cosine run resumes only with the same epochs (`_check_resumable`).
   """
   learning_rate = config.learning_rate
   if config.lr_schedule == "cosine":
