@@ -1,4 +1,9 @@
-"""`allocate(params, H)`: the learned allocators' public entry point."""
+"""`allocate(params, H)`: the learned allocators' public entry point.
+
+Validation runs in Python at the edge; the work is one module-level jitted
+function (`_allocate_jit`), so an eager call costs what a user's own
+`jax.jit` would, and calling `allocate` inside a user's jit still works.
+"""
 
 from typing import Optional
 
@@ -9,6 +14,16 @@ from uwgnn_jax import batching
 from uwgnn_jax import models
 from uwgnn_jax import units
 from uwgnn_jax import validation
+
+
+@jax.jit
+def _allocate_jit(params, H, noise_var, p_max, weights):
+  """Validated input -> p [..., K]; the model is read from params' structure."""
+  H_c = units.to_canonical_channel(H, noise_var, p_max)
+  p_c = batching.over_networks(
+      lambda h, a: models.apply_canonical(params, h, a), (H_c, weights),
+      (2, 1), models.bytes_per_network(params, H.shape[-1]))
+  return units.from_canonical_power(p_c, p_max)
 
 
 def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
@@ -35,9 +50,6 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   H = validation.check_channel(H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   p_max = validation.check_positive_scalar(p_max, "p_max")
-  weights = validation.check_weights(weights, H)
+  weights = validation.check_weights(weights, H, broadcast=False)
   models.check_num_users(params, H.shape[-1])
-  H_c = units.to_canonical_channel(H, noise_var, p_max)
-  single = lambda h, a: models.apply_canonical(params, h, a)
-  p_c = batching.over_leading_axes(single, H.ndim - 2)(H_c, weights)
-  return units.from_canonical_power(p_c, p_max)
+  return _allocate_jit(params, H, noise_var, p_max, weights)

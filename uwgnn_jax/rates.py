@@ -4,7 +4,8 @@
     WSR    = sum_i alpha_i log2(1 + SINR_i)
 
 `H[i, j]` is the amplitude from transmitter j to receiver i. The `*_single`
-functions take one network; the public ones accept leading batch axes.
+functions take one network; the public ones validate in Python, then call a
+module-level jitted core that accepts leading batch axes.
 """
 
 from typing import Optional
@@ -29,12 +30,10 @@ def received_powers(H: jax.Array, p: jax.Array, noise_var) -> tuple:
     (signal [K], interference_plus_noise [K]); the interference sum skips the
     diagonal term explicitly (no cancellation when the signal dominates).
   """
-  gains = jnp.square(H)
-  received = gains * p[None, :]
-  off_diagonal = 1.0 - jnp.eye(H.shape[-1], dtype=H.dtype)
-  signal = jnp.diagonal(received)
-  interference = noise_var + jnp.sum(received * off_diagonal, axis=-1)
-  return signal, interference
+  off_diagonal = ~jnp.eye(H.shape[-1], dtype=bool)
+  cross_gain = jnp.where(off_diagonal, jnp.square(H), 0.0)
+  signal = jnp.square(jnp.diagonal(H)) * p
+  return signal, noise_var + cross_gain @ p
 
 
 def sinr_single(H: jax.Array, p: jax.Array, noise_var) -> jax.Array:
@@ -49,14 +48,29 @@ def sum_rate_single(H: jax.Array, p: jax.Array, noise_var,
   return jnp.sum(weights * jnp.log2(1.0 + sinr_single(H, p, noise_var)))
 
 
+def _bytes_per_network(H):
+  return 4 * H.shape[-1] * H.shape[-1]
+
+
+@jax.jit
+def _sinr_jit(H, p, noise_var):
+  return batching.over_networks(lambda h, q: sinr_single(h, q, noise_var),
+                                (H, p), (2, 1), _bytes_per_network(H))
+
+
+@jax.jit
+def _sum_rate_jit(H, p, noise_var, weights):
+  return batching.over_networks(
+      lambda h, q, a: sum_rate_single(h, q, noise_var, a), (H, p, weights),
+      (2, 1, 1), _bytes_per_network(H))
+
+
 def sinr(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0) -> jax.Array:
   """SINR of every user, H[..., K, K], p[..., K] -> [..., K]."""
   H = validation.check_channel(H)
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
-  fn = batching.over_leading_axes(
-      lambda h, q: sinr_single(h, q, noise_var), H.ndim - 2)
-  return fn(H, p)
+  return _sinr_jit(H, p, noise_var)
 
 
 def sum_rate(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0,
@@ -76,7 +90,5 @@ def sum_rate(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0,
   H = validation.check_channel(H)
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
-  weights = validation.check_weights(weights, H)
-  fn = batching.over_leading_axes(
-      lambda h, q, a: sum_rate_single(h, q, noise_var, a), H.ndim - 2)
-  return fn(H, p, weights)
+  weights = validation.check_weights(weights, H, broadcast=False)
+  return _sum_rate_jit(H, p, noise_var, weights)

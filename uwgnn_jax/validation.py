@@ -60,18 +60,23 @@ def _check_finite_nonnegative(x: jax.Array, name: str) -> None:
           f"`{name}` must be finite and non-negative; got min {values.min()}.")
 
 
-def check_weights(weights, H: jax.Array, name: str = "weights") -> jax.Array:
-  """Returns weights broadcast to H.shape[:-1]; None means all ones."""
+def check_weights(weights, H: jax.Array, name: str = "weights",
+                  broadcast: bool = True) -> jax.Array:
+  """Checks alpha [..., K] or [K] against H; None means all ones.
+
+  With `broadcast` the result has shape H.shape[:-1]; without, it keeps its
+  own ([K] for None), for jitted cores that broadcast inside.
+  """
   target = H.shape[:-1]
   if weights is None:
-    return jnp.ones(target, H.dtype)
+    return jnp.ones(target if broadcast else target[-1:], H.dtype)
   weights = jnp.asarray(weights, H.dtype)
   if weights.shape not in (target, target[-1:]):
     raise ValueError(
         f"`{name}` must have shape {target} or ({target[-1]},) to match H of "
         f"shape {H.shape}; got shape {weights.shape}.")
   _check_finite_nonnegative(weights, name)
-  return jnp.broadcast_to(weights, target)
+  return jnp.broadcast_to(weights, target) if broadcast else weights
 
 
 def check_power(p, H: jax.Array, name: str = "p") -> jax.Array:

@@ -2,9 +2,10 @@
 
 Block-coordinate descent on the weighted-MSE reformulation of the weighted
 sum-rate problem, written as pure init/step functions on a `WmmseState`
-NamedTuple (optax's GradientTransformation pattern) and a `lax.scan` driver.
-The core works on ONE network in canonical units (noise variance 1, power
-budget 1); the public `wmmse*` functions validate, rescale and batch.
+NamedTuple (optax's GradientTransformation pattern) and a loop driver. The
+core works on ONE network in canonical units (noise variance 1, power
+budget 1); the public `wmmse*` functions validate in Python, then call a
+module-level jitted function that rescales and batches.
 
 With amplitudes v = sqrt(p), receiver gains u and MSE weights w:
 
@@ -15,9 +16,18 @@ With amplitudes v = sqrt(p), receiver gains u and MSE weights w:
 
 w is evaluated as total / (interference + noise) = 1 + SINR_i, algebraically
 equal to eq. 7 but free of the catastrophic cancellation 1 - u H v suffers
-when a link's SNR is large (the geometric model reaches 1e13).
+when a link's SNR is large (the geometric model reaches 1e13). For the same
+reason the interference sum uses the off-diagonal gains only, never
+"total minus signal".
+
+Speed (BUILD_NOTES.md, Speed): the squared gains are formed once per network
+(`channel_gains`), the loop carries only v, the sum rate is computed only
+when a trace is asked for (`wmmse_trace`), and batches run chunk by chunk
+so that a chunk's gains stay in cache for all iterations
+(`batching.over_networks`).
 """
 
+import functools
 from typing import NamedTuple, Optional
 
 import jax
@@ -25,9 +35,23 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from uwgnn_jax import batching
-from uwgnn_jax import rates
 from uwgnn_jax import units
 from uwgnn_jax import validation
+
+
+class ChannelGains(NamedTuple):
+  """What every WMMSE iteration reads of one network, formed once."""
+  direct: jax.Array  # [K] direct amplitudes H_ii.
+  direct_gain: jax.Array  # [K] H_ii^2.
+  cross_gain: jax.Array  # [K, K] H_ij^2 off the diagonal, 0 on it.
+
+
+def channel_gains(H: jax.Array) -> ChannelGains:
+  """Squared gains of one network, H [K, K] (receiver-first)."""
+  direct = jnp.diagonal(H)
+  off_diagonal = ~jnp.eye(H.shape[-1], dtype=bool)
+  cross_gain = jnp.where(off_diagonal, jnp.square(H), 0.0)
+  return ChannelGains(direct, jnp.square(direct), cross_gain)
 
 
 class WmmseState(NamedTuple):
@@ -35,15 +59,6 @@ class WmmseState(NamedTuple):
   u: jax.Array  # receiver gains.
   w: jax.Array  # MSE weights (>= 1).
   v: jax.Array  # transmit amplitudes sqrt(p), in [0, 1].
-
-
-def receiver_update(H: jax.Array, v: jax.Array, noise_var=1.0) -> tuple:
-  """u and w from amplitudes v (eqs. 6-7). H [K, K], v [K] -> ([K], [K])."""
-  signal, interference = rates.received_powers(H, jnp.square(v), noise_var)
-  total = interference + signal
-  u = jnp.diagonal(H) * v / total
-  w = total / interference
-  return u, w
 
 
 def safe_ratio(numerator: jax.Array, denominator: jax.Array,
@@ -54,97 +69,160 @@ def safe_ratio(numerator: jax.Array, denominator: jax.Array,
   return jnp.where(positive, ratio, if_zero_denominator)
 
 
-def transmitter_update(H: jax.Array, u: jax.Array, w: jax.Array,
-                       weights: jax.Array, v_max=1.0,
-                       denominator_offset=0.0) -> jax.Array:
+def receiver_update(gains: ChannelGains, v: jax.Array) -> tuple:
+  """u and w [K] from amplitudes v [K] (eqs. 6-7), noise variance 1."""
+  p = jnp.square(v)
+  interference = 1.0 + gains.cross_gain @ p
+  total = interference + gains.direct_gain * p
+  return gains.direct * v / total, total / interference
+
+
+def transmitter_update(gains: ChannelGains, u: jax.Array, w: jax.Array,
+                       weights: jax.Array, v_max=1.0) -> jax.Array:
   """Amplitudes v [K] from u, w (eq. 8), clipped to [0, v_max].
 
-  `denominator_offset` is UWMMSE's learnable mu (0 for plain WMMSE). Where
-  the denominator vanishes the limit of the ratio is taken: v_max if the
-  numerator is positive (the ratio grows without bound), else 0.
+  Where the denominator vanishes the limit of the ratio is taken: v_max if
+  the numerator is positive (the ratio grows without bound), else 0.
   """
   weighted = weights * w
-  numerator = weighted * u * jnp.diagonal(H)
-  # sum_j alpha_j w_j u_j^2 H_ji^2, the leakage out of transmitter i.
-  denominator = jnp.square(H).T @ (weighted * jnp.square(u))
-  denominator = denominator + denominator_offset
+  coefficient = weighted * jnp.square(u)
+  numerator = weighted * u * gains.direct
+  # sum_j alpha_j w_j u_j^2 H_ji^2, the leakage out of transmitter i, its
+  # own term j = i included; `c @ G` contracts G's rows, no transpose.
+  denominator = coefficient @ gains.cross_gain + coefficient * gains.direct_gain
   fallback = jnp.where(numerator > 0, v_max, 0.0)
   return jnp.clip(safe_ratio(numerator, denominator, fallback), 0.0, v_max)
 
 
-def wmmse_init(H: jax.Array, v_init: jax.Array) -> WmmseState:
+def wmmse_init(gains: ChannelGains, v_init: jax.Array) -> WmmseState:
   """State from initial amplitudes v_init [K] (canonical units)."""
-  u, w = receiver_update(H, v_init)
+  u, w = receiver_update(gains, v_init)
   return WmmseState(u=u, w=w, v=v_init)
 
 
-def wmmse_step(state: WmmseState, H: jax.Array,
+def wmmse_step(state: WmmseState, gains: ChannelGains,
                weights: jax.Array) -> WmmseState:
   """One full WMMSE iteration: v (eq. 8), then u, w (eqs. 6-7)."""
-  v = transmitter_update(H, state.u, state.w, weights)
-  u, w = receiver_update(H, v)
+  v = transmitter_update(gains, state.u, state.w, weights)
+  u, w = receiver_update(gains, v)
   return WmmseState(u=u, w=w, v=v)
+
+
+def _next_amplitudes(gains, weights, v):
+  """v after one iteration, from v alone: eqs. 6-7 then eq. 8."""
+  u, w = receiver_update(gains, v)
+  return transmitter_update(gains, u, w, weights)
+
+
+def rate_of_amplitudes(gains: ChannelGains, weights: jax.Array,
+                       v: jax.Array) -> jax.Array:
+  """Weighted sum rate (bits, scalar) of one canonical network at p = v^2."""
+  p = jnp.square(v)
+  sinr = gains.direct_gain * p / (1.0 + gains.cross_gain @ p)
+  return jnp.sum(weights * jnp.log2(1.0 + sinr))
+
+
+def wmmse_amplitudes(H: jax.Array, weights: jax.Array, v_init: jax.Array,
+                     num_iters: int) -> jax.Array:
+  """Final amplitudes v [K] of one canonical network, no rates computed.
+
+  H [K, K] canonical amplitudes, weights [K], v_init [K] in [0, 1];
+  num_iters static (0 returns v_init).
+  """
+  gains = channel_gains(H)
+  return jax.lax.fori_loop(
+      0, num_iters, lambda _, v: _next_amplitudes(gains, weights, v), v_init)
 
 
 def wmmse_iterate(H: jax.Array, weights: jax.Array, v_init: jax.Array,
                   num_iters: int) -> tuple:
-  """Runs `num_iters` iterations on one canonical network.
-
-  Args:
-    H: [K, K] canonical amplitudes.
-    weights: [K] rate weights alpha.
-    v_init: [K] initial amplitudes in [0, 1].
-    num_iters: static number of iterations (0 returns v_init).
+  """Like `wmmse_amplitudes`, also returning the rate trace.
 
   Returns:
-    (final WmmseState, trace [num_iters + 1]) where trace[t] is the weighted
-    sum rate (bits) after t iterations; trace[0] is the starting point.
+    (v [K], trace [num_iters + 1]) where trace[t] is the weighted sum rate
+    (bits) after t iterations; trace[0] is the starting point.
   """
-  def body(state, _):
-    state = wmmse_step(state, H, weights)
-    return state, rates.sum_rate_single(H, jnp.square(state.v), 1.0, weights)
+  gains = channel_gains(H)
 
-  state = wmmse_init(H, v_init)
-  start = rates.sum_rate_single(H, jnp.square(v_init), 1.0, weights)
-  state, trace = jax.lax.scan(body, state, None, length=num_iters)
-  return state, jnp.concatenate([start[None], trace])
+  def body(v, _):
+    v = _next_amplitudes(gains, weights, v)
+    return v, rate_of_amplitudes(gains, weights, v)
+
+  start = rate_of_amplitudes(gains, weights, v_init)
+  v, trace = jax.lax.scan(body, v_init, None, length=num_iters)
+  return v, jnp.concatenate([start[None], trace])
 
 
 def wmmse_canonical(H: jax.Array, weights: jax.Array, num_iters: int = 100,
                     p_init: Optional[jax.Array] = None) -> jax.Array:
   """WMMSE powers [K] in [0, 1] for one canonical network (full-power start)."""
   v_init = jnp.ones(H.shape[-1], H.dtype) if p_init is None else jnp.sqrt(p_init)
-  state, _ = wmmse_iterate(H, weights, v_init, num_iters)
-  return jnp.square(state.v)
+  return jnp.square(wmmse_amplitudes(H, weights, v_init, num_iters))
 
 
-def _prepare(H, noise_var, p_max, weights, num_iters):
+def _bytes_per_network(num_users: int, num_starts: int = 1) -> int:
+  """float32 working set of one network: its gains and R starts' vectors."""
+  return 4 * num_users * (num_users + 8 * num_starts)
+
+
+def _start_amplitudes(H_c, p_init, p_max):
+  """v0 [..., K]: full power, or sqrt(p_init / p_max) clipped to [0, 1]."""
+  if p_init is None:
+    return jnp.ones((1,) * (H_c.ndim - 2) + H_c.shape[-1:], H_c.dtype)
+  return jnp.sqrt(jnp.clip(units.to_canonical_power(p_init, p_max), 0, 1))
+
+
+@functools.partial(jax.jit, static_argnames=("num_iters", "with_trace"))
+def _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters: int,
+               with_trace: bool):
+  """Validated input -> (p [..., K], trace [..., T + 1] or None)."""
+  H_c = units.to_canonical_channel(H, noise_var, p_max)
+  v_init = _start_amplitudes(H_c, p_init, p_max)
+  if with_trace:
+    single = lambda h, a, v0: wmmse_iterate(h, a, v0, num_iters)
+  else:
+    single = lambda h, a, v0: (wmmse_amplitudes(h, a, v0, num_iters), None)
+  v, trace = batching.over_networks(
+      single, (H_c, weights, v_init), (2, 1, 1),
+      _bytes_per_network(H.shape[-1]))
+  return units.from_canonical_power(jnp.square(v), p_max), trace
+
+
+def canonical_powers(H: jax.Array, weights: jax.Array,
+                     num_iters: int = 100) -> jax.Array:
+  """WMMSE powers [..., K] of canonical networks H [..., K, K], unvalidated.
+
+  For library code that already holds canonical data (training sets); a
+  jitted module-level call, so repeated calls compile once per shape.
+  """
+  return _wmmse_jit(H, 1.0, 1.0, weights, None, num_iters=num_iters,
+                    with_trace=False)[0]
+
+
+def _validated(H, noise_var, p_max, weights, num_iters):
   H = validation.check_channel(H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   p_max = validation.check_positive_scalar(p_max, "p_max")
-  weights = validation.check_weights(weights, H)
+  weights = validation.check_weights(weights, H, broadcast=False)
   validation.check_positive_int(num_iters, "num_iters", minimum=0)
-  return units.to_canonical_channel(H, noise_var, p_max), p_max, weights
+  return H, noise_var, p_max, weights
 
 
 def wmmse_trace(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
                 weights: Optional[ArrayLike] = None, num_iters: int = 100,
                 p_init: Optional[ArrayLike] = None) -> tuple:
-  """Like `wmmse`, also returning the sum-rate trace [..., num_iters + 1]."""
-  H_c, p_max, weights = _prepare(H, noise_var, p_max, weights, num_iters)
-  if p_init is None:
-    v_init = jnp.ones(H_c.shape[:-1], H_c.dtype)
-  else:
-    p_init = validation.check_power(p_init, H_c, "p_init")
-    v_init = jnp.sqrt(jnp.clip(units.to_canonical_power(p_init, p_max), 0, 1))
+  """Like `wmmse`, also returning the sum-rate trace [..., num_iters + 1].
 
-  def single(h, a, v0):
-    state, trace = wmmse_iterate(h, a, v0, num_iters)
-    return jnp.square(state.v), trace
-
-  p_c, trace = batching.over_leading_axes(single, H_c.ndim - 2)(
-      H_c, weights, v_init)
-  return units.from_canonical_power(p_c, p_max), trace
+  trace[..., t] is the weighted sum rate (bit/s/Hz) after t iterations. It
+  costs one more matrix-vector product and K logarithms per iteration;
+  `wmmse` computes none of it.
+  """
+  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
+                                            num_iters)
+  if p_init is not None:
+    p_init = validation.check_power(p_init, H, "p_init")
+  return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
+                    with_trace=True)
 
 
 def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
@@ -164,38 +242,68 @@ def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
   Returns:
     p [..., K] in [0, p_max].
   """
-  return wmmse_trace(H, noise_var=noise_var, p_max=p_max, weights=weights,
-                     num_iters=num_iters, p_init=p_init)[0]
+  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
+                                            num_iters)
+  if p_init is not None:
+    p_init = validation.check_power(p_init, H, "p_init")
+  return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
+                    with_trace=False)[0]
+
+
+def best_of_starts(H: jax.Array, weights: jax.Array, v_starts: jax.Array,
+                   num_iters: int) -> jax.Array:
+  """Powers [K] of the best of several WMMSE runs on one canonical network.
+
+  v_starts [R, K] are the starting amplitudes; all R runs share the gains,
+  so each iteration is one [R, K] x [K, K] product.
+  """
+  gains = channel_gains(H)
+  run = lambda v0: jax.lax.fori_loop(
+      0, num_iters, lambda _, v: _next_amplitudes(gains, weights, v), v0)
+  v = jax.vmap(run)(v_starts)
+  final_rates = jax.vmap(lambda x: rate_of_amplitudes(gains, weights, x))(v)
+  return jnp.square(v[jnp.argmax(final_rates)])
+
+
+@functools.partial(jax.jit, static_argnames=("num_starts", "num_iters",
+                                             "include_full_power"))
+def _best_of_starts_jit(key, H, noise_var, p_max, weights, num_starts: int,
+                        num_iters: int, include_full_power: bool):
+  H_c = units.to_canonical_channel(H, noise_var, p_max)
+  batch_shape = H_c.shape[:-2]
+  num_users = H_c.shape[-1]
+  v_starts = jnp.sqrt(jax.random.uniform(
+      key, batch_shape + (num_starts, num_users), H_c.dtype))
+  if include_full_power:
+    v_starts = v_starts.at[..., 0, :].set(1.0)
+  p_c = batching.over_networks(
+      lambda h, a, v0s: best_of_starts(h, a, v0s, num_iters),
+      (H_c, weights, v_starts), (2, 1, 2),
+      _bytes_per_network(num_users, num_starts))
+  return units.from_canonical_power(p_c, p_max)
 
 
 def wmmse_best_of_random_starts(key: jax.Array, H: ArrayLike, *,
                                 num_starts: int, noise_var: float = 1.0,
                                 p_max: float = 1.0,
                                 weights: Optional[ArrayLike] = None,
-                                num_iters: int = 100) -> jax.Array:
+                                num_iters: int = 100,
+                                include_full_power: bool = False) -> jax.Array:
   """Best of `num_starts` WMMSE runs from random starts, per network.
 
   Each start draws v0 = sqrt(U(0, p_max)) independently per user (UWGNN
   paper, Table I "best of 100"); all starts run vectorized in one program
-  and the start with the highest weighted sum rate is kept.
+  and the start with the highest weighted sum rate is kept. With
+  `include_full_power`, start 0 is WMMSE's usual full-power start, so one
+  start is plain WMMSE and more can only do better (the equal-time
+  frontier of `experiments/benchmark.py`).
 
   Returns:
     p [..., K] in [0, p_max].
   """
   validation.check_positive_int(num_starts, "num_starts")
-  H_c, p_max, weights = _prepare(H, noise_var, p_max, weights, num_iters)
-  batch_shape = H_c.shape[:-2]
-  num_users = H_c.shape[-1]
-  v_starts = jnp.sqrt(jax.random.uniform(
-      key, batch_shape + (num_starts, num_users), H_c.dtype))
-
-  def single(h, a, v0s):
-    def run(v0):
-      state, trace = wmmse_iterate(h, a, v0, num_iters)
-      return jnp.square(state.v), trace[-1]
-    powers, final_rates = jax.vmap(run)(v0s)
-    return powers[jnp.argmax(final_rates)]
-
-  p_c = batching.over_leading_axes(single, len(batch_shape))(
-      H_c, weights, v_starts)
-  return units.from_canonical_power(p_c, p_max)
+  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
+                                            num_iters)
+  return _best_of_starts_jit(key, H, noise_var, p_max, weights,
+                             num_starts=num_starts, num_iters=num_iters,
+                             include_full_power=bool(include_full_power))

@@ -92,6 +92,15 @@ def num_params(params: Params) -> int:
   return sum(x.size for x in jax.tree.leaves(params))
 
 
+def bytes_per_network(params: Params, num_users: int) -> int:
+  """float32 working set of one forward pass: its widest [K, K, F] edge
+  tensor (the MLP: its input), to size the chunks `allocate` runs."""
+  widest = max(x.shape[-1] for x in jax.tree.leaves(params) if x.ndim)
+  if not MODELS[model_name(params)].is_graph_model:
+    return 4 * num_users * num_users
+  return 4 * num_users * num_users * (widest + 4)
+
+
 def check_num_users(params: Params, num_users: int) -> None:
   """Raises ValueError if a fixed-K model cannot serve K = num_users."""
   name = model_name(params)

@@ -6,6 +6,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from uwgnn_jax import graphs
+
 
 def he_normal(fan_in: int) -> nn.initializers.Initializer:
   """He initialisation for a layer whose full input width is `fan_in`.
@@ -41,13 +43,57 @@ class TwoLayerMLP(nn.Module):
     return dense(self.out, self.hidden, "out")(x)
 
 
-class EdgeMessage(nn.Module):
-  """m_ij = MLP([e_ij, s_j]) for every edge j -> i, first layer factorised.
+def as_row(v: jax.Array, ndim: int) -> jax.Array:
+  """v [m] reshaped to [1, ..., 1, m] of rank ndim (explicit rank promotion)."""
+  return v.reshape((1,) * (ndim - 1) + v.shape)
 
-  The first layer W [e; s] + b = W_e e_ij + (W_s s_j + b): the node part is
-  computed once per node (K rows, not K^2), and the edge part once per
-  forward pass (`edge_embedding`), since edge features do not change between
-  unrolled layers. Parameter count equals the unsplit MLP's.
+
+class Affine(nn.Module):
+  """A dense layer's kernel [in, out] and bias [out], usable unapplied.
+
+  Same parameter tree and initialisation as `nn.Dense`, but the fused
+  message-and-MAX path below reads the arrays themselves.
+  """
+  in_features: int
+  features: int
+  fan_in: int
+  use_bias: bool = True
+
+  def setup(self):
+    self.kernel = self.param("kernel", he_normal(self.fan_in),
+                             (self.in_features, self.features))
+    self.bias = (self.param("bias", nn.initializers.zeros, (self.features,))
+                 if self.use_bias else None)
+
+  def __call__(self, x: jax.Array) -> jax.Array:
+    """x [..., in] -> [..., out]."""
+    y = x @ self.kernel
+    return y + as_row(self.bias, y.ndim) if self.use_bias else y
+
+
+def _weighted_channels(x: jax.Array, kernel: jax.Array) -> jax.Array:
+  """x @ kernel as a sum of broadcasts, [..., n] x [n, m] -> [..., m].
+
+  Unrolled over the (small) inner width n, so XLA fuses it with what
+  consumes it (a MAX over senders) and the [K, K, m] product is never
+  written to memory (BUILD_NOTES.md, Speed).
+  """
+  return sum(x[..., k:k + 1] * as_row(kernel[k], x.ndim)
+             for k in range(kernel.shape[0]))
+
+
+class EdgeMessage(nn.Module):
+  """m_ij = MLP([e_ij, s_j]) for every edge j -> i, and its MAX at receivers.
+
+  The first layer is factorised, W [e; s] + b = W_e e_ij + (W_s s_j + b):
+  the node part is computed once per node (K rows, not K^2). Parameter count
+  equals the unsplit MLP's.
+
+  On the dense layout `max_at_receivers` is one fused pass per receiver:
+  edge part, ReLU, output layer and MAX over senders, with the output bias
+  added after the MAX (max_j(x_j + b) = max_j(x_j) + b, and ReLU after it
+  commutes with the MAX). On the edge-list layout the messages are formed
+  and reduced with `segment_max`.
   """
   hidden: int
   out: int
@@ -57,19 +103,32 @@ class EdgeMessage(nn.Module):
 
   def setup(self):
     fan_in = self.edge_dim + self.node_dim
-    self.edge_in = dense(self.hidden, fan_in, "edge_in", use_bias=False)
-    self.node_in = dense(self.hidden, fan_in, "node_in")
-    self.output = dense(self.out, self.hidden, "out")
+    self.edge_in = Affine(self.edge_dim, self.hidden, fan_in, use_bias=False,
+                          name="edge_in")
+    self.node_in = Affine(self.node_dim, self.hidden, fan_in, name="node_in")
+    self.output = Affine(self.hidden, self.out, self.hidden, name="out")
 
-  def edge_embedding(self, edges: jax.Array) -> jax.Array:
-    """[..., edge_dim] -> [..., hidden]; compute once, reuse every layer."""
-    return self.edge_in(edges)
-
-  def __call__(self, graph, edge_embedding: jax.Array,
-               senders: jax.Array) -> jax.Array:
-    hidden = nn.relu(edge_embedding + graph.from_senders(self.node_in(senders)))
+  def messages(self, graph, edges: jax.Array, senders: jax.Array) -> jax.Array:
+    """m_ij on every edge, [..., out] in the graph's edge layout."""
+    hidden = nn.relu(self.edge_in(edges) +
+                     graph.from_senders(self.node_in(senders)))
     out = self.output(hidden)
     return nn.relu(out) if self.relu_output else out
+
+  def max_at_receivers(self, graph, edges: jax.Array,
+                       senders: jax.Array) -> jax.Array:
+    """M_i = max_{j != i} m_ij, [N, out]; 0 for a node with no in-edges.
+
+    edges [..., edge_dim] in the graph's edge layout; senders [N, node_dim].
+    """
+    if not isinstance(graph, graphs.DenseGraph) or graph.num_nodes == 1:
+      return graph.max_at_receivers(self.messages(graph, edges, senders))
+    pre = (graph.from_senders(self.node_in(senders)) +
+           _weighted_channels(edges, self.edge_in.kernel))
+    out = _weighted_channels(nn.relu(pre), self.output.kernel)
+    aggregated = graph.max_at_receivers(out)
+    aggregated = aggregated + as_row(self.output.bias, aggregated.ndim)
+    return nn.relu(aggregated) if self.relu_output else aggregated
 
 
 def concat(*arrays: jax.Array) -> jax.Array:

@@ -45,17 +45,15 @@ class UWGNN(nn.Module):
     f4 = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM, 2 * inter,
                             name="f4")
     f5 = layers.TwoLayerMLP(self.hidden, 1, zero_output=True, name="f5")
-    edges_f1 = f1.edge_embedding(edges)
-    edges_f4 = f4.edge_embedding(edges)
     static = nodes[:, :2]
     p = nodes[:, 2:]
     for _ in range(self.num_layers):
       x = layers.concat(static, p)
-      interference = graph.max_at_receivers(f1(graph, edges_f1, x))
+      interference = f1.max_at_receivers(graph, edges, x)
       u = f2(layers.concat(interference, x))
       w = f3(layers.concat(u, x))
       u_w = layers.concat(u, w)
-      leakage = graph.max_at_receivers(f4(graph, edges_f4, u_w))
+      leakage = f4.max_at_receivers(graph, edges, u_w)
       p = nn.sigmoid(f5(layers.concat(leakage, u_w, x)))
     return p[:, 0]
 

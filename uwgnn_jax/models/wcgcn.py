@@ -32,12 +32,11 @@ class WCGCN(nn.Module):
                                  NODE_DIM, relu_output=True, name="message")
     update = layers.TwoLayerMLP(self.hidden, 1, zero_output=True,
                                 name="update")
-    edge_embedding = message.edge_embedding(edges)
     static = nodes[:, :2]
     p = nodes[:, 2:]
     for _ in range(self.num_iters):
       x = layers.concat(static, p)
-      aggregated = graph.max_at_receivers(message(graph, edge_embedding, x))
+      aggregated = message.max_at_receivers(graph, edges, x)
       p = nn.sigmoid(update(layers.concat(aggregated, x)))
     return p[:, 0]
 

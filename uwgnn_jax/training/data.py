@@ -58,6 +58,5 @@ def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
 
 def wmmse_powers(dataset: Dataset, num_iters: int) -> jax.Array:
   """WMMSE powers [N, K] (canonical) from full power, `num_iters` iterations."""
-  fn = jax.jit(jax.vmap(
-      lambda h, a: wmmse_algorithm.wmmse_canonical(h, a, num_iters)))
-  return fn(dataset.H, dataset.weights)
+  return wmmse_algorithm.canonical_powers(dataset.H, dataset.weights,
+                                          num_iters)

@@ -6,6 +6,7 @@ epoch's data order comes from `fold_in(seed, epoch)`, so a run resumed from
 its last checkpoint replays exactly what an uninterrupted run would do.
 """
 
+import functools
 import json
 import os
 import time
@@ -19,6 +20,7 @@ import optax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax import rates
+from uwgnn_jax import wmmse_algorithm
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 
@@ -72,6 +74,7 @@ def loss_fn(params, H, weights, targets, supervised: bool) -> jax.Array:
   return -jnp.mean(batch_rates(params, H, weights))
 
 
+@functools.lru_cache(maxsize=32)
 def make_train_step(config: config_lib.TrainConfig) -> Callable:
   """A jitted (state, H [B,K,K], weights [B,K], targets [B,K]) -> (state, loss)."""
   optimizer = make_optimizer(config)
@@ -88,8 +91,12 @@ def make_train_step(config: config_lib.TrainConfig) -> Callable:
   return train_step
 
 
+@functools.lru_cache(maxsize=32)
 def make_train_epoch(config: config_lib.TrainConfig) -> Callable:
-  """A jitted epoch: shuffle with `key`, scan `train_step` over batches."""
+  """A jitted epoch: shuffle with `key`, scan `train_step` over batches.
+
+  Cached per config (frozen, hashable), so runs of one config compile once.
+  """
   train_step = make_train_step(config)
   steps, batch = config.steps_per_epoch, config.batch_size
 
@@ -143,19 +150,29 @@ def _chunked_mean(rates_fn, dataset: data.Dataset, chunk: int = 500) -> float:
   return total / dataset.H.shape[0]
 
 
+@jax.jit
+def canonical_rates(H: jax.Array, p: jax.Array,
+                    weights: jax.Array) -> jax.Array:
+  """WSR [n] (bits) of canonical networks H [n, K, K] at powers p [n, K]."""
+  return jax.vmap(lambda h, q, a: rates.sum_rate_single(h, q, 1.0, a))(
+      H, p, weights)
+
+
 def mean_rate(powers_fn, dataset: data.Dataset) -> float:
-  """Mean WSR of the powers powers_fn(H, weights) -> p [n, K] over the set."""
-  rate_fn = jax.jit(lambda h, a: jax.vmap(
-      lambda hh, p, aa: rates.sum_rate_single(hh, p, 1.0, aa))(
-          h, powers_fn(h, a), a))
-  return _chunked_mean(rate_fn, dataset)
+  """Mean WSR of the powers powers_fn(H, weights) -> p [n, K] over the set.
+
+  powers_fn should itself be jitted (or a module-level jitted call): it
+  runs once per chunk of 500 networks.
+  """
+  return _chunked_mean(lambda h, a: canonical_rates(h, powers_fn(h, a), a),
+                       dataset)
 
 
 def reference_rates(dataset: data.Dataset, num_layers: int,
                     wmmse_iters: int = 100) -> dict:
   """Mean WMMSE-`wmmse_iters`, Tr-WMMSE-`num_layers` and full-power rates."""
   def wmmse_fn(iters):
-    return lambda h, a: data.wmmse_powers(data.Dataset(h, a), iters)
+    return lambda h, a: wmmse_algorithm.canonical_powers(h, a, iters)
   return dict(
       wmmse_rate=mean_rate(wmmse_fn(wmmse_iters), dataset),
       truncated_wmmse_rate=mean_rate(wmmse_fn(num_layers), dataset),
