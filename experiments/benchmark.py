@@ -20,6 +20,7 @@ import time
 from absl import app
 from absl import flags
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 import uwgnn_jax
@@ -215,6 +216,28 @@ def frontier(num_users: int, rows, config: BenchmarkConfig, log) -> dict:
               models=models_at_equal_time)
 
 
+def eager_overhead(num_users: int, batch: int, repeats: int) -> dict:
+  """Public calls as README shows them (eager) against the same call under
+  the user's own jax.jit: wall-time ratios, on one batch."""
+  H = _rayleigh(num_users, batch)
+  params = uwgnn_jax.pretrained("uwgnn")
+  noise = channels.RAYLEIGH_NOISE_VAR
+  calls = {
+      "wmmse": (lambda h: uwgnn_jax.wmmse(h, noise_var=noise), (H,)),
+      "allocate": (lambda p, h: uwgnn_jax.allocate(p, h, noise_var=noise),
+                   (params, H)),
+      "sum_rate": (lambda h: uwgnn_jax.sum_rate(
+          h, jnp.ones(h.shape[:-1]), noise_var=noise), (H,)),
+  }
+  out = dict(num_users=num_users, batch=batch)
+  for name, (fn, args) in calls.items():
+    eager = benchmarking.median_seconds(fn, *args, repeats=repeats)
+    jitted = benchmarking.median_seconds(jax.jit(fn), *args, repeats=repeats)
+    out[name] = dict(eager_ms=1e3 * eager, jit_ms=1e3 * jitted,
+                     ratio=eager / jitted)
+  return out
+
+
 def print_tables(results: dict) -> None:
   print(f"{'K':>4} {'allocator':<12}{'channel':<10}{'latency ms':>11}"
         f"{'nets/s':>10}{'peak MiB':>9}{'kFLOP/net':>10}{'GFLOP/s':>8}"
@@ -251,10 +274,17 @@ def run(config: BenchmarkConfig, out_dir: str, log=print) -> dict:
     results[num_users] = benchmark_size(num_users, config, log=lambda _: None)
     log(f"K = {num_users} done ({time.perf_counter() - start:.0f} s)")
   print_tables(results)
+  overhead = eager_overhead(20 if 20 in config.users else config.users[0],
+                            min(config.batch, 1000), config.batch_repeats)
+  print("\nEager public call / the same call under the user's jax.jit, "
+        f"K = {overhead['num_users']}, {overhead['batch']} networks: " +
+        ", ".join(f"{name} {overhead[name]['ratio']:.2f}x"
+                  for name in ("wmmse", "allocate", "sum_rate")))
   print(f"\nFor scale: a large float32 jnp.dot runs at {matmul:.1f} GFLOP/s "
         "on this device.")
   saved = {str(k): v for k, v in results.items()}
   saved["matmul_gflops_per_s"] = matmul
+  saved["eager_overhead"] = overhead
   path = results_io.write(out_dir, dataclasses.asdict(config), saved,
                           time.perf_counter() - start)
   plots = benchmark_plots.write_plots(results, out_dir)

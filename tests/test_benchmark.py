@@ -52,5 +52,7 @@ def test_quick_run_writes_results_and_plots(tmp_path):
   (model,) = frontier["models"]
   assert model["model"] == "uwgnn" and "margin_points" in model
   assert saved["device"]["platform"] == "cpu" and saved["git_commit"]
+  overhead = saved["results"]["eager_overhead"]
+  assert overhead["num_users"] == 5 and overhead["allocate"]["ratio"] > 0
   for name in ("frontier.png", "throughput.png"):
     assert os.path.getsize(tmp_path / name) > 1000
