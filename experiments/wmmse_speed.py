@@ -7,7 +7,9 @@ in a `jax.lax.fori_loop` carrying v, squared gains formed once before the
 loop, no sum rate inside it, jitted and vmapped. Both run WMMSE-100,
 Tr-WMMSE-3 and best of 8 starts at each K, for a batch and for one
 network; the table gives networks/s, one-network ms and the ratio
-plain / ours (> 1: ours is faster). Writes results/wmmse_speed/results.json.
+plain / ours (> 1: ours is faster). The two are timed call by call in turn
+(medians), so machine drift hits both alike. Writes
+results/wmmse_speed/results.json.
 """
 
 import time
@@ -99,12 +101,12 @@ def main(argv):
     keys = jax.random.split(jax.random.PRNGKey(1), _BATCH.value)
     H = jax.vmap(lambda k: channels.rayleigh(k, num_users))(keys)
     for name, (ours, plain) in variants(num_users).items():
-      timing = {}
-      for label, fn in (("ours", ours), ("plain", plain)):
-        batch_s = benchmarking.median_seconds(fn, H,
-                                              repeats=_BATCH_REPEATS.value)
-        one_s = benchmarking.median_seconds(fn, H[0], repeats=_REPEATS.value)
-        timing[label] = (_BATCH.value / batch_s, 1e3 * one_s)
+      batch_s = benchmarking.interleaved_median_seconds(
+          [(ours, (H,)), (plain, (H,))], _BATCH_REPEATS.value)
+      one_s = benchmarking.interleaved_median_seconds(
+          [(ours, (H[0],)), (plain, (H[0],))], _REPEATS.value)
+      timing = {label: (_BATCH.value / b, 1e3 * o) for label, b, o in
+                zip(("ours", "plain"), batch_s, one_s)}
       difference = float(jnp.max(jnp.abs(ours(H) - plain(H))))
       row = dict(num_users=num_users, variant=name,
                  ours_networks_per_s=timing["ours"][0],

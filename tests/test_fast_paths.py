@@ -83,14 +83,14 @@ def test_chunked_batches_equal_vmap_with_remainder_and_broadcast():
       jax.random.split(jax.random.PRNGKey(2), 14)).reshape(2, 7, 5, 5)
   weights = jnp.linspace(0.5, 1.5, 5)  # [K], broadcast over both batch axes.
   single = lambda h, a: wmmse_algorithm.wmmse_canonical(h, a, 20)
-  # 100 bytes per network in 512 KiB chunks -> chunks of 4096: one vmap.
-  # 2**17 bytes -> chunks of 4 networks: three chunks and a remainder of 2.
-  for bytes_per_network in (100, 2**17):
+  # 100 bytes per network in 1 MiB chunks -> chunks of 8192: one vmap.
+  # 2**18 bytes -> chunks of 4 networks: three chunks and a remainder of 2.
+  for bytes_per_network in (100, 2**18):
     got = batching.over_networks(single, (H, weights), (2, 1),
                                  bytes_per_network)
     expected = jax.vmap(jax.vmap(single, (0, None)), (0, None))(H, weights)
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
-  assert batching.chunk_size(2**17) == 4
+  assert batching.chunk_size(2**18) == 4
 
 
 def test_one_full_power_start_is_plain_wmmse():

@@ -27,6 +27,20 @@ def median_seconds(fn: Callable, *args, repeats: int) -> float:
   return float(np.median(times))
 
 
+def interleaved_median_seconds(calls: Sequence[tuple], repeats: int) -> list:
+  """Median wall times of several (fn, args) calls timed in turn, call by
+  call, so that drift on a shared machine hits them alike."""
+  for fn, args in calls:
+    jax.block_until_ready(fn(*args))
+  times = [[] for _ in calls]
+  for _ in range(max(1, repeats)):
+    for (fn, args), samples in zip(calls, times):
+      start = time.perf_counter()
+      jax.block_until_ready(fn(*args))
+      samples.append(time.perf_counter() - start)
+  return [float(np.median(samples)) for samples in times]
+
+
 class CompiledCost(NamedTuple):
   flops: float  # XLA's count for one call (a while loop's body counted once).
   peak_bytes: int  # Arguments + outputs + temporaries of the compiled program.
