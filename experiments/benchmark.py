@@ -159,7 +159,8 @@ def benchmark_size(num_users: int, config: BenchmarkConfig, log) -> dict:
           benchmarking.wmmse_flops(num_users, iters))))
       log(rows[-1])
   for name in config.models:
-    if name == "mlp" and num_users != config.mlp_users:
+    if (not models.MODELS[name].is_graph_model and
+        num_users != config.mlp_users):
       continue
     channel = "geometric" if name == "uwmmse" else "rayleigh"
     H, noise = sets[channel]

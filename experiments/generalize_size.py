@@ -19,8 +19,7 @@ import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax.training import config as config_lib
-from uwgnn_jax.training import sizes
-from uwgnn_jax.training import train
+from uwgnn_jax.training import evaluation
 
 _MODEL = flags.DEFINE_string("model", "uwgnn",
                              "A pretrained name (ignored with --params).")
@@ -46,17 +45,17 @@ def main(argv):
   params, saved = load()
   config = config_lib.TrainConfig(**saved)
   name = models.model_name(params)
-  if name == "mlp":
+  if not models.MODELS[name].is_graph_model:
     raise app.UsageError("The MLP serves only the K it was trained at.")
   print(f"{name} trained at K = {config.num_users} ({config.channel}, "
         f"{'weighted' if config.weighted else 'unweighted'}); "
         f"{_TEST_SIZE.value} test networks per K")
   print(f"{'K':>5}{'% of WMMSE':>12}{'Tr-WMMSE %':>12}{'WMMSE bit/s/Hz':>16}")
   for num_users in map(int, _USERS.value):
-    (dataset, references), = sizes.held_out_sets(
+    (dataset, references), = evaluation.held_out_sets(
         config, [num_users], _TEST_SIZE.value,
         models.num_layers(params)).values()
-    row = train.evaluate(params, dataset, references).row()
+    row = evaluation.evaluate(params, dataset, references).row()
     print(f"{num_users:>5}{row['percent_of_wmmse']:>12.2f}"
           f"{row['truncated_wmmse_percent']:>12.2f}"
           f"{row['wmmse_rate']:>16.3f}", flush=True)

@@ -16,7 +16,8 @@ from absl import app
 from absl import flags
 
 from uwgnn_jax.training import config as config_lib
-from uwgnn_jax.training import sizes
+from uwgnn_jax.training import evaluation
+from experiments import sweep_runner
 
 _MODEL = flags.DEFINE_enum("model", "uwgnn", ["uwgnn", "wcgcn"], "Model.")
 _USERS = flags.DEFINE_integer("users", 20, "Training K.")
@@ -37,8 +38,8 @@ def main(argv):
   base = config_lib.TrainConfig(
       model=_MODEL.value, num_users=_USERS.value, epochs=_EPOCHS.value,
       learning_rate=_LEARNING_RATE.value, lr_schedule=_LR_SCHEDULE.value)
-  sets = sizes.validation_sets(base, [int(k) for k in _VAL_USERS.value],
-                               _VAL_SIZE.value, sizes.num_layers_of(base))
+  sets = evaluation.validation_sets(base, [int(k) for k in _VAL_USERS.value],
+                               _VAL_SIZE.value, evaluation.num_layers_of(base))
 
   def emit(line):
     print(line, flush=True)
@@ -47,8 +48,8 @@ def main(argv):
         f.write(line + "\n")
 
   for seed in map(int, _SEEDS.value):
-    sizes.train_and_score(dataclasses.replace(base, seed=seed), sets,
-                          _EVAL_EVERY.value, emit)
+    sweep_runner.train_and_score(dataclasses.replace(base, seed=seed), sets,
+                                 _EVAL_EVERY.value, emit)
 
 
 if __name__ == "__main__":

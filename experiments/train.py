@@ -7,9 +7,10 @@ r"""Train and evaluate a learned power allocator.
 Rerunning with the same --workdir resumes from the last checkpoint.
 """
 
+import dataclasses
 import json
-import os
 import time
+from typing import Optional
 
 from absl import app
 from absl import flags
@@ -19,50 +20,71 @@ from uwgnn_jax import params_io
 from uwgnn_jax import units
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import train
+from uwgnn_jax.training import workdir as workdir_lib
 
-_DEFAULTS = config_lib.TrainConfig()
+# One flag per TrainConfig field, generated below; these are renamed.
+_FLAG_NAMES = {"num_users": "users"}
+_CHOICES = {"model": sorted(models.MODELS), "channel": config_lib.CHANNELS,
+            "lr_schedule": config_lib.LR_SCHEDULES}
+_HELP = {
+    "model": "Model to train.",
+    "num_users": "Number of D2D pairs K.",
+    "channel": "Channel model (docs/DESIGN.md section 3).",
+    "noise_var": "sigma^2; default 0.1 (Gaussian models) or 6.76e-10 "
+                 "(geometric).",
+    "p_max": "Power budget.",
+    "weighted": "Rate weights alpha ~ U(0, 1).",
+    "train_size": "Training networks.",
+    "test_size": "Held-out test networks.",
+    "epochs": "Epochs.",
+    "batch_size": "Batch size.",
+    "learning_rate": "Adam learning rate; default "
+                     f"{config_lib.DEFAULT_LEARNING_RATE:g} "
+                     f"({config_lib.DEFAULT_LEARNING_RATES} for those models).",
+    "lr_schedule": "Learning-rate schedule; cosine decays to 0 over --epochs.",
+    "grad_clip_norm": "Global-norm gradient clipping.",
+    "seed": "Seed of all randomness.",
+    "wmmse_iters": "Iterations of the WMMSE reference (and MLP labels).",
+    "variance": "Rayleigh/Rician variance s^2.",
+    "rician_mean": "Rician line-of-sight mean.",
+    "drop_prob": "Sparse: P(interference link removed).",
+    "speed": "Mobility: m/s.",
+    "elapsed_time": "Mobility: s between the two snapshots.",
+    "density": "Geometric density factor d.",
+    "fixed_layout": "Geometric: one layout for train and test.",
+    "snr_db_min": "Train over SNRs: lowest p_max / sigma^2 (dB) of the "
+                  "training networks (with --snr_db_max).",
+    "snr_db_max": "Train over SNRs: highest SNR (dB).",
+    "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
+                     "(unsupervised models), so every SNR weighs alike.",
+}
 
-_MODEL = flags.DEFINE_enum("model", _DEFAULTS.model, sorted(models.MODELS),
-                           "Model to train.")
-_USERS = flags.DEFINE_integer("users", _DEFAULTS.num_users,
-                              "Number of D2D pairs K.")
-_CHANNEL = flags.DEFINE_enum("channel", _DEFAULTS.channel, config_lib.CHANNELS,
-                             "Channel model (DESIGN.md section 3).")
-_NOISE_VAR = flags.DEFINE_float(
-    "noise_var", None, "sigma^2; default 0.1 (Gaussian models) or 6.76e-10 "
-    "(geometric).")
+
+def _define_config_flags() -> dict:
+  """{field name: flag holder} for every TrainConfig field."""
+  defaults = config_lib.TrainConfig()
+  holders = {}
+  for field in dataclasses.fields(config_lib.TrainConfig):
+    name, flag = field.name, _FLAG_NAMES.get(field.name, field.name)
+    default = getattr(defaults, name)
+    if name == "learning_rate" or field.type == Optional[float]:
+      default, define = None, flags.DEFINE_float
+    elif name in _CHOICES:
+      holders[name] = flags.DEFINE_enum(flag, default, _CHOICES[name],
+                                        _HELP[name])
+      continue
+    else:
+      define = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer,
+                float: flags.DEFINE_float, str: flags.DEFINE_string}[
+                    field.type]
+    holders[name] = define(flag, default, _HELP[name])
+  return holders
+
+
+_CONFIG_FLAGS = _define_config_flags()
 _SNR_DB = flags.DEFINE_float("snr_db", None,
                              "SNR p_max / sigma^2 in dB (instead of "
                              "--noise_var).")
-_P_MAX = flags.DEFINE_float("p_max", _DEFAULTS.p_max, "Power budget.")
-_WEIGHTED = flags.DEFINE_bool("weighted", _DEFAULTS.weighted,
-                              "Rate weights alpha ~ U(0, 1).")
-_TRAIN_SIZE = flags.DEFINE_integer("train_size", _DEFAULTS.train_size,
-                                   "Training networks.")
-_TEST_SIZE = flags.DEFINE_integer("test_size", _DEFAULTS.test_size,
-                                  "Held-out test networks.")
-_EPOCHS = flags.DEFINE_integer("epochs", _DEFAULTS.epochs, "Epochs.")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size,
-                                   "Batch size.")
-_LEARNING_RATE = flags.DEFINE_float(
-    "learning_rate", None, "Adam learning rate; default "
-    f"{config_lib.DEFAULT_LEARNING_RATE:g} ({config_lib.DEFAULT_LEARNING_RATES}"
-    " for those models).")
-_LR_SCHEDULE = flags.DEFINE_enum(
-    "lr_schedule", _DEFAULTS.lr_schedule, config_lib.LR_SCHEDULES,
-    "Learning-rate schedule; cosine decays to 0 over --epochs.")
-_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of all randomness.")
-_VARIANCE = flags.DEFINE_float("variance", _DEFAULTS.variance,
-                               "Rayleigh/Rician variance s^2.")
-_RICIAN_MEAN = flags.DEFINE_float("rician_mean", _DEFAULTS.rician_mean,
-                                  "Rician line-of-sight mean.")
-_DROP_PROB = flags.DEFINE_float("drop_prob", _DEFAULTS.drop_prob,
-                                "Sparse: P(interference link removed).")
-_SPEED = flags.DEFINE_float("speed", _DEFAULTS.speed, "Mobility: m/s.")
-_DENSITY = flags.DEFINE_float("density", _DEFAULTS.density,
-                              "Geometric density factor d.")
-_FIXED_LAYOUT = flags.DEFINE_bool("fixed_layout", _DEFAULTS.fixed_layout,
-                                  "Geometric: one layout for train and test.")
 _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Checkpoints, config and history; resumes.")
 _EVAL_ONLY = flags.DEFINE_bool("eval_only", False,
@@ -72,27 +94,21 @@ _EXPORT = flags.DEFINE_string("export_params", None,
 
 
 def config_from_flags() -> config_lib.TrainConfig:
-  if _NOISE_VAR.value is not None and _SNR_DB.value is not None:
-    raise app.UsageError("Pass --noise_var or --snr_db, not both.")
-  noise_var = _NOISE_VAR.value
+  values = {name: holder.value for name, holder in _CONFIG_FLAGS.items()}
+  if values["noise_var"] is not None and _SNR_DB.value is not None:
+    raise ValueError("Pass --noise_var or --snr_db, not both.")
   if _SNR_DB.value is not None:
-    noise_var = units.snr_db_to_noise_var(_SNR_DB.value, _P_MAX.value)
-  return config_lib.TrainConfig(
-      model=_MODEL.value, num_users=_USERS.value, channel=_CHANNEL.value,
-      noise_var=noise_var, p_max=_P_MAX.value, weighted=_WEIGHTED.value,
-      train_size=_TRAIN_SIZE.value, test_size=_TEST_SIZE.value,
-      epochs=_EPOCHS.value, batch_size=_BATCH_SIZE.value,
-      learning_rate=_LEARNING_RATE.value,
-      lr_schedule=_LR_SCHEDULE.value, seed=_SEED.value,
-      variance=_VARIANCE.value, rician_mean=_RICIAN_MEAN.value,
-      drop_prob=_DROP_PROB.value, speed=_SPEED.value, density=_DENSITY.value,
-      fixed_layout=_FIXED_LAYOUT.value)
+    values["noise_var"] = units.snr_db_to_noise_var(_SNR_DB.value,
+                                                    values["p_max"])
+  return config_lib.TrainConfig(**values)
 
 
 def main(argv):
   del argv  # Unused.
   try:
     config = config_from_flags()
+    if _EXPORT.value:
+      workdir_lib.check_writable_file(_EXPORT.value, "--export_params")
   except ValueError as e:
     raise app.UsageError(str(e)) from e
   start = time.perf_counter()
@@ -118,12 +134,10 @@ def main(argv):
         f"{row['full_power_percent']:>12.2f}")
   print(f"total time {seconds:.1f} s")
   if _EXPORT.value:
-    params_io.save_params(_EXPORT.value, state.params)
-    info = dict(config=json.loads(config.to_json()), test=row,
-                num_params=models.num_params(state.params))
-    params_io.write_atomically(
-        os.path.splitext(_EXPORT.value)[0] + ".json",
-        (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
+    params_io.export_params(
+        _EXPORT.value, state.params,
+        dict(config=json.loads(config.to_json()), test=row,
+             num_params=models.num_params(state.params)))
     print(f"exported params to {_EXPORT.value}")
 
 

@@ -1,5 +1,16 @@
-"""Strict numerics for the whole suite (STYLE.md, after equinox)."""
+"""Suite-wide settings: strict numerics (after equinox), and JAX's
+persistent compilation cache, so that programs the suite compiles more than
+once (the same computation behind distinct jit objects) and reruns of the
+suite compile once."""
+
+import os
 
 import jax
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update(
+    "jax_compilation_cache_dir",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                 ".pytest_cache", "jax_compilation_cache"))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

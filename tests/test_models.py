@@ -27,7 +27,7 @@ def batch(n, K, seed=1):
 
 
 @pytest.mark.parametrize("name, num_users, expected", [
-    ("uwgnn", 20, 953),     # DESIGN.md s.4; paper's 1.906K = 2 x 953.
+    ("uwgnn", 20, 953),     # docs/DESIGN.md s.4; paper's 1.906K = 2 x 953.
     ("wcgcn", 20, 1233),    # paper's 2.466K = 2 x 1,233.
     ("uwmmse", 20, 212),    # 4 x 2 x 26 + 4 mu (BUILD_NOTES.md).
     ("mlp", 10, 43570),     # Sun et al. at K = 10.
@@ -110,8 +110,12 @@ class TransformsTest(chex.TestCase):
       params = params_of(name)
       H = batch(3, 6)
       fn = self.variant(lambda p, h: uwgnn_jax.allocate(p, h, noise_var=0.1))
-      np.testing.assert_allclose(fn(params, H), uwgnn_jax.allocate(
-          params, H, noise_var=0.1), rtol=1e-5, atol=1e-7, err_msg=name)
+      # Reference: the module itself, one network at a time, nothing jitted.
+      with jax.disable_jit():
+        expected = [models.apply_canonical(params, h / jnp.sqrt(0.1),
+                                           jnp.ones(6)) for h in H]
+      np.testing.assert_allclose(fn(params, H), jnp.stack(expected),
+                                 rtol=1e-5, atol=1e-7, err_msg=name)
 
   def test_vmap_equals_loop_and_grad_is_finite(self):
     for name in GRAPH_MODELS + ("mlp",):

@@ -1,4 +1,7 @@
-"""Shipped parameters load, and beat Tr-WMMSE on fresh test channels."""
+"""Shipped parameters: they load, match their recorded verification on fresh
+channels, and record what they serve."""
+
+import warnings
 
 import jax
 import numpy as np
@@ -9,13 +12,13 @@ from uwgnn_jax import channels
 from uwgnn_jax import models
 
 rayleigh = lambda k: channels.rayleigh(k, 20)
-SETTINGS = {  # name: (sampler, noise_var, weighted)
-    "uwgnn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False),
-    "wcgcn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False),
-    "uwgnn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True),
-    "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True),
+SETTINGS = {  # name: (sampler, noise_var, weighted, lowest % of WMMSE-100)
+    "uwgnn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 100.0),
+    "wcgcn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 98.0),
+    "uwgnn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 98.0),
+    "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 96.0),
     "uwmmse": (lambda k: channels.geometric(k, 20),
-               channels.GEOMETRIC_NOISE_VAR, False),
+               channels.GEOMETRIC_NOISE_VAR, False, 95.0),
 }
 
 
@@ -24,26 +27,42 @@ def test_shipped_models_are_listed():
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
-def test_pretrained_beats_truncated_wmmse(name):
+def test_pretrained_holds_its_level_against_wmmse(name):
+  """% of WMMSE-100 on 128 fresh networks at the training SNR, above a floor
+  a few points under what `pretrained_info` records on 2,000 (a model that
+  lost its training, or the wrong features, falls far below it)."""
   params = uwgnn_jax.pretrained(name)
-  sampler, noise_var, weighted = SETTINGS[name]
+  sampler, noise_var, weighted, floor = SETTINGS[name]
   assert models.model_name(params) == name.split("_")[0]
   # Seeds no training or test set of ours uses.
-  H = jax.vmap(sampler)(jax.random.split(jax.random.PRNGKey(2026), 64))
+  H = jax.vmap(sampler)(jax.random.split(jax.random.PRNGKey(2026), 128))
   weights = (jax.random.uniform(jax.random.PRNGKey(2027), H.shape[:-1])
              if weighted else None)
-  p = uwgnn_jax.allocate(params, H, noise_var=noise_var, weights=weights)
-  truncated = uwgnn_jax.wmmse(H, noise_var=noise_var, weights=weights,
-                              num_iters=models.num_layers(params))
-  rate = lambda p: uwgnn_jax.sum_rate(H, p, noise_var=noise_var,
-                                      weights=weights).mean()
-  assert rate(p) > rate(truncated)
+  rate = lambda p: float(uwgnn_jax.sum_rate(H, p, noise_var=noise_var,
+                                            weights=weights).mean())
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")  # In the served range: no warning.
+    p = uwgnn_jax.allocate(params, H, noise_var=noise_var, weights=weights)
+  percent = 100.0 * rate(p) / rate(
+      uwgnn_jax.wmmse(H, noise_var=noise_var, weights=weights))
+  assert percent >= floor, percent
+  assert np.all(np.asarray(p).max(axis=-1) > 1e-6)  # No network switched off.
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_metadata_records_training_and_verification(name):
   info = uwgnn_jax.pretrained_info(name)
-  assert info["config"]["weighted"] == weighted
-  assert info["config"]["model"] == models.model_name(params)
-  assert "percent_of_wmmse" in info["test"]
+  assert info["config"]["model"] == name.split("_")[0]
+  assert info["config"]["weighted"] == SETTINGS[name][2]
+  low, high = info["served_direct_snr_db"]
+  assert low < high
+  rows = info["verified"]["rows"]
+  assert rows and all(row["all_zero_networks"] == 0 for row in rows)
+  assert {"snr_db", "users", "percent_of_wmmse"} <= set(rows[0])
 
 
 def test_unknown_pretrained_name():
   with pytest.raises(ValueError, match="Unknown pretrained model 'resnet'"):
     uwgnn_jax.pretrained("resnet")
+  with pytest.raises(ValueError, match="Unknown pretrained model 'resnet'"):
+    uwgnn_jax.pretrained_info("resnet")

@@ -115,6 +115,9 @@ def test_params_file_roundtrip_and_model_check(tmp_path):
   jax.tree.map(np.testing.assert_array_equal, params, loaded)
   with pytest.raises(ValueError, match="holds 'wcgcn' parameters, not 'uwgnn'"):
     params_io.load_params(path, expected_model="uwgnn")
+  with pytest.raises(ValueError, match="is corrupt"):  # Not a checkpoint.
+    params_io.restore_state(path, params)
+  params_io.save_state(path, params)
   with pytest.raises(ValueError, match="does not match"):
     params_io.restore_state(path, {"uwgnn": {"w": jnp.zeros(3)}})
 

@@ -1,4 +1,4 @@
-"""Every bad input named in DESIGN.md section 5 raises a clear ValueError."""
+"""Every bad input named in docs/DESIGN.md section 5 raises a clear ValueError."""
 
 import jax.numpy as jnp
 import numpy as np

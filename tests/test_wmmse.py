@@ -146,7 +146,7 @@ def test_best_of_random_starts_beats_single_run():
       jax.random.PRNGKey(13), H, num_starts=16, noise_var=0.1)
   assert best.shape == (50, 10)
   best_rate = uwgnn_jax.sum_rate(H, best, noise_var=0.1).mean()
-  assert best_rate > 1.01 * single  # ~104% at 16 starts (DESIGN.md s.2).
+  assert best_rate > 1.01 * single  # ~104% at 16 starts (docs/DESIGN.md s.2).
   one = uwgnn_jax.wmmse_best_of_random_starts(
       jax.random.PRNGKey(13), H[0], num_starts=1, noise_var=0.1)
   assert one.shape == (10,)

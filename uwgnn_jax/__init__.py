@@ -1,6 +1,6 @@
 """uwgnn-jax: WMMSE-unrolled graph neural networks for D2D power allocation.
 
-The public API (DESIGN.md section 5) is re-exported here; `channels` holds the
+The public API (docs/DESIGN.md section 5) is re-exported here; `channels` holds the
 channel samplers, `graphs` the message-passing layouts.
 """
 
@@ -16,6 +16,7 @@ from uwgnn_jax.pretrained_params import pretrained_info
 from uwgnn_jax.rates import sinr
 from uwgnn_jax.rates import sum_rate
 from uwgnn_jax.units import snr_db_to_noise_var
+from uwgnn_jax.validation import checked
 from uwgnn_jax.wmmse_algorithm import wmmse
 from uwgnn_jax.wmmse_algorithm import wmmse_best_of_random_starts
 from uwgnn_jax.wmmse_algorithm import wmmse_trace
@@ -25,6 +26,7 @@ __all__ = [
     "allocate",
     "available_pretrained",
     "channels",
+    "checked",
     "graphs",
     "init_params",
     "models",

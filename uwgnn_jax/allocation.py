@@ -6,12 +6,15 @@ function (`_allocate_jit`), so an eager call costs what a user's own
 """
 
 from typing import Optional
+import warnings
 
 import jax
+import numpy as np
 from jax.typing import ArrayLike
 
 from uwgnn_jax import batching
 from uwgnn_jax import models
+from uwgnn_jax import pretrained_params
 from uwgnn_jax import units
 from uwgnn_jax import validation
 
@@ -32,7 +35,7 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   """Transmit powers from a learned model.
 
   The model is the one `params` belong to (`{"uwgnn": ...}`, etc.). The
-  channel is rescaled to canonical units (DESIGN.md s.1), so a model trained
+  channel is rescaled to canonical units (docs/DESIGN.md s.1), so a model trained
   at one noise level and power budget serves any other exactly. jit-, vmap-
   and grad-friendly; input is validated here when it is concrete.
 
@@ -47,9 +50,40 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   Returns:
     p [..., K] in [0, p_max], same unit as p_max.
   """
+  models.check_params(params)
   H = validation.check_channel(H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   p_max = validation.check_positive_scalar(p_max, "p_max")
   weights = validation.check_weights(weights, H, broadcast=False)
   models.check_num_users(params, H.shape[-1])
+  validation.check_canonical_scale(H, noise_var, p_max)
+  warn_if_outside_served_snr(params, H, noise_var, p_max)
   return _allocate_jit(params, H, noise_var, p_max, weights)
+
+
+# How far (dB) the input's median direct-link SNR may lie outside the range
+# a model serves before `allocate` warns.
+SNR_WARNING_MARGIN_DB = 10.0
+
+
+def warn_if_outside_served_snr(params, H, noise_var, p_max) -> None:
+  """Eager, shipped params only: a UserWarning if the median direct-link
+  SNR H_ii^2 p_max / sigma^2 of the input (dB) lies more than
+  SNR_WARNING_MARGIN_DB outside the range the params were trained and
+  verified on (`pretrained_info(name)["served_direct_snr_db"]`)."""
+  served = pretrained_params.served_snr_db(params)
+  if served is None or not all(
+      map(validation.is_concrete, (H, noise_var, p_max))):
+    return
+  low, high = served
+  direct = np.diagonal(np.asarray(H), axis1=-2, axis2=-1)
+  gain = np.median(np.square(direct, dtype=np.float64))
+  snr_db = 10.0 * np.log10(max(gain * float(p_max) / float(noise_var),
+                               1e-300))
+  if not low - SNR_WARNING_MARGIN_DB <= snr_db <= high + SNR_WARNING_MARGIN_DB:
+    warnings.warn(
+        f"allocate: the median direct-link SNR H_ii^2 p_max / noise_var of "
+        f"this input is {snr_db:.0f} dB, far outside the {low:g} to {high:g} "
+        f"dB the shipped {models.model_name(params)} weights were trained "
+        "and verified on (pretrained_info); the powers may be poor. Check "
+        "the units of H, noise_var and p_max.", stacklevel=3)

@@ -1,6 +1,6 @@
 """Apply a single-network function over any number of leading batch axes.
 
-STYLE.md: write for one instance, batch with vmap. `over_networks` does
+Write for one instance, batch with vmap. `over_networks` does
 that cache-consciously: it flattens the leading axes into one, then runs
 `jax.lax.map` over chunks of networks, vmapped within a chunk. An unrolled
 algorithm (WMMSE's 100 iterations, a model's layers) then iterates over one

@@ -1,4 +1,4 @@
-"""Channel samplers (DESIGN.md section 3).
+"""Channel samplers (docs/DESIGN.md section 3).
 
 Every sampler is a pure function of a PRNG key (first argument) returning ONE
 network's amplitudes H[K, K] >= 0, receiver-first: H[i, j] is the amplitude

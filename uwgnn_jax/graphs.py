@@ -1,4 +1,4 @@
-"""Channel graphs: from H to message-passing structure (DESIGN.md section 4).
+"""Channel graphs: from H to message-passing structure (docs/DESIGN.md section 4).
 
 Pair i is node i. A directed edge j -> i (sender j, receiver i) carries the
 interference link from transmitter j into receiver i, with edge features

@@ -1,9 +1,16 @@
 """Parameter and checkpoint files: msgpack data (flax.serialization), never
-pickles, written atomically (temp file in the same folder, then rename)."""
+pickles, written atomically (temp file in the same folder, then rename).
 
+Train-state checkpoints are checksummed: the file is a magic header, the
+SHA-256 of the payload, then the payload, and `restore_state` refuses a file
+whose digest does not match (bit flips, truncation, another file).
+"""
+
+import hashlib
+import json
 import os
 import tempfile
-from typing import Any
+from typing import Any, Sequence, Tuple
 
 import flax.serialization
 import jax
@@ -49,18 +56,63 @@ def load_params(path: str, expected_model: str = None) -> models.Params:
   return jax.tree.map(jnp.asarray, state)
 
 
-def save_state(path: str, state: Any) -> None:
-  """Saves any pytree of arrays (a train state) atomically."""
-  state_dict = flax.serialization.to_state_dict(jax.tree.map(np.asarray, state))
-  write_atomically(path, flax.serialization.msgpack_serialize(state_dict))
+def export_params(path: str, params: models.Params, info: dict) -> None:
+  """A shippable model: params at `path` (.msgpack) and `info` (its training
+  config, results, what it was verified on) as JSON beside it (.json)."""
+  save_params(path, params)
+  write_atomically(os.path.splitext(path)[0] + ".json",
+                   (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
 
 
-def restore_state(path: str, template: Any) -> Any:
-  """Restores a pytree saved by `save_state` into `template`'s structure."""
+CHECKPOINT_MAGIC = b"uwgnn-jax checkpoint v1\n"
+_DIGEST_BYTES = 32
+
+
+def _corrupt(path: str, why: str) -> ValueError:
+  return ValueError(
+      f"Checkpoint {path} is corrupt ({why}). Delete it (and the run "
+      "restarts from epoch 0) or put back a good copy; nothing was resumed.")
+
+
+def write_checksummed(path: str, payload: bytes) -> None:
+  """Atomically writes magic + SHA-256(payload) + payload."""
+  write_atomically(path,
+                   CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+def read_checksummed(path: str) -> bytes:
+  """The payload of a `write_checksummed` file; ValueError naming the path
+  if the header or the digest is wrong."""
   with open(path, "rb") as f:
-    state_dict = flax.serialization.msgpack_restore(f.read())
+    data = f.read()
+  header = len(CHECKPOINT_MAGIC) + _DIGEST_BYTES
+  if not data.startswith(CHECKPOINT_MAGIC) or len(data) < header:
+    raise _corrupt(path, "not a uwgnn-jax checkpoint, or cut short")
+  digest, payload = data[len(CHECKPOINT_MAGIC):header], data[header:]
+  if hashlib.sha256(payload).digest() != digest:
+    raise _corrupt(path, "its SHA-256 does not match its contents")
+  return payload
+
+
+def save_state(path: str, state: Any, history: Sequence[dict] = ()) -> None:
+  """Saves a pytree of arrays (a train state) and the run's history rows,
+  checksummed and atomically."""
+  state_dict = flax.serialization.to_state_dict(jax.tree.map(np.asarray, state))
+  payload = flax.serialization.msgpack_serialize(
+      {"state": state_dict, "history": json.dumps(list(history))})
+  write_checksummed(path, payload)
+
+
+def restore_state(path: str, template: Any) -> Tuple[Any, list]:
+  """(state in `template`'s structure, history rows) from `save_state`."""
+  payload = read_checksummed(path)
   try:
-    return flax.serialization.from_state_dict(template, state_dict)
+    saved = flax.serialization.msgpack_restore(payload)
+    state_dict, history = saved["state"], json.loads(saved["history"])
+  except Exception as e:  # Digest matched: a writer of another format.
+    raise _corrupt(path, f"unreadable payload: {e}") from e
+  try:
+    return flax.serialization.from_state_dict(template, state_dict), history
   except (ValueError, KeyError, TypeError) as e:
     raise ValueError(
         f"Checkpoint {path} does not match this model's state: {e}") from e

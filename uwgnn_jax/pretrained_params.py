@@ -7,11 +7,18 @@ Each `<name>.msgpack` was written by `python -m experiments.train ...
 
 import json
 import os
+from typing import Optional
+import weakref
+
+import jax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 
 _FOLDER = os.path.join(os.path.dirname(__file__), "pretrained")
+# id(first leaf) -> (weak reference to it, served SNR range): the params
+# `pretrained` handed out, so `allocate` knows what range they serve.
+_HANDED_OUT = {}
 
 
 def available() -> list:
@@ -25,11 +32,30 @@ def pretrained(name: str) -> models.Params:
   names = available()
   if name not in names:
     raise ValueError(f"Unknown pretrained model {name!r}; available: {names}.")
-  return params_io.load_params(os.path.join(_FOLDER, name + ".msgpack"))
+  params = params_io.load_params(os.path.join(_FOLDER, name + ".msgpack"))
+  served = pretrained_info(name).get("served_direct_snr_db")
+  if served is not None:
+    leaf = jax.tree.leaves(params)[0]
+    _HANDED_OUT[id(leaf)] = (weakref.ref(leaf), tuple(served))
+    weakref.finalize(leaf, _HANDED_OUT.pop, id(leaf), None)
+  return params
+
+
+def served_snr_db(params) -> Optional[tuple]:
+  """(low, high) dB: the per-network median direct-link SNR
+  H_ii^2 p_max / sigma^2 of the networks these params were trained and
+  verified on, if they are (unchanged) shipped params; else None."""
+  leaves = jax.tree.leaves(params)
+  entry = _HANDED_OUT.get(id(leaves[0])) if leaves else None
+  if entry is None or entry[0]() is not leaves[0]:
+    return None
+  return entry[1]
 
 
 def pretrained_info(name: str) -> dict:
   """The training command and held-out results recorded for `name`."""
-  pretrained(name)  # Validates the name.
+  names = available()
+  if name not in names:
+    raise ValueError(f"Unknown pretrained model {name!r}; available: {names}.")
   with open(os.path.join(_FOLDER, name + ".json")) as f:
     return json.load(f)

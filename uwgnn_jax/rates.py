@@ -1,4 +1,4 @@
-"""SINR and weighted sum rate (DESIGN.md section 1), in bit/s/Hz.
+"""SINR and weighted sum rate (docs/DESIGN.md section 1), in bit/s/Hz.
 
     SINR_i = H_ii^2 p_i / (sigma^2 + sum_{j != i} H_ij^2 p_j)
     WSR    = sum_i alpha_i log2(1 + SINR_i)
@@ -15,6 +15,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from uwgnn_jax import batching
+from uwgnn_jax import units
 from uwgnn_jax import validation
 
 
@@ -52,16 +53,23 @@ def _bytes_per_network(H):
   return 4 * H.shape[-1] * H.shape[-1]
 
 
+# The jitted cores work on H / sigma with noise 1 (canonical units with the
+# powers as given): no product H^2 p there can overflow once
+# `validation.check_canonical_scale` has passed, however large sigma^2 is.
+
+
 @jax.jit
 def _sinr_jit(H, p, noise_var):
-  return batching.over_networks(lambda h, q: sinr_single(h, q, noise_var),
-                                (H, p), (2, 1), _bytes_per_network(H))
+  H_c = units.to_canonical_channel(H, noise_var, 1.0)
+  return batching.over_networks(lambda h, q: sinr_single(h, q, 1.0),
+                                (H_c, p), (2, 1), _bytes_per_network(H))
 
 
 @jax.jit
 def _sum_rate_jit(H, p, noise_var, weights):
+  H_c = units.to_canonical_channel(H, noise_var, 1.0)
   return batching.over_networks(
-      lambda h, q, a: sum_rate_single(h, q, noise_var, a), (H, p, weights),
+      lambda h, q, a: sum_rate_single(h, q, 1.0, a), (H_c, p, weights),
       (2, 1, 1), _bytes_per_network(H))
 
 
@@ -70,6 +78,7 @@ def sinr(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0) -> jax.Array:
   H = validation.check_channel(H)
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  validation.check_canonical_scale(H, noise_var, p)
   return _sinr_jit(H, p, noise_var)
 
 
@@ -91,4 +100,5 @@ def sum_rate(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0,
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   weights = validation.check_weights(weights, H, broadcast=False)
+  validation.check_canonical_scale(H, noise_var, p)
   return _sum_rate_jit(H, p, noise_var, weights)

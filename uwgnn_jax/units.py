@@ -1,4 +1,4 @@
-"""Canonical units (DESIGN.md section 1).
+"""Canonical units (docs/DESIGN.md section 1).
 
 The weighted sum rate is unchanged under
 
@@ -15,8 +15,13 @@ from jax.typing import ArrayLike
 
 def to_canonical_channel(H: ArrayLike, noise_var: ArrayLike,
                          p_max: ArrayLike) -> jax.Array:
-  """H[..., K, K] amplitudes -> canonical amplitudes H * sqrt(p_max / sigma^2)."""
-  return jnp.asarray(H) * jnp.sqrt(jnp.asarray(p_max) / jnp.asarray(noise_var))
+  """H[..., K, K] amplitudes -> canonical amplitudes H * sqrt(p_max / sigma^2).
+
+  The factor is sqrt(p_max) / sqrt(sigma^2), which stays finite in float32
+  where p_max / sigma^2 would overflow.
+  """
+  return jnp.asarray(H) * (jnp.sqrt(jnp.asarray(p_max)) /
+                           jnp.sqrt(jnp.asarray(noise_var)))
 
 
 def to_canonical_power(p: ArrayLike, p_max: ArrayLike) -> jax.Array:

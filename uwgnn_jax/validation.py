@@ -1,19 +1,54 @@
 """Input checks at the public edge: clear `ValueError`s, never inside jit.
 
 Shape checks always run (shapes are static under jit). Value checks (sign,
-finiteness) run only on concrete arrays: a caller who jits or differentiates
-our public functions skips them, as they should be done once at the edge.
+finiteness, float32 range) run on concrete arrays. Inside a caller's jit,
+vmap or grad the values are tracers and are not checked, unless the call is
+wrapped in `checked`, which turns the same checks into `checkify` checks:
+
+    safe = jax.jit(checked(lambda h: allocate(params, h, noise_var=0.1)))
+    error, p = safe(H)
+    error.throw()   # ValueError-like JaxRuntimeError naming the argument
 """
 
-from typing import Optional
+import functools
+import threading
+from typing import Callable, Optional
 
 import jax
+from jax.experimental import checkify
 import jax.numpy as jnp
 import numpy as np
 
+_STATE = threading.local()  # .checking: tracing inside `checked`.
 
-def _is_concrete(x) -> bool:
+
+def is_concrete(x) -> bool:
   return not isinstance(x, jax.core.Tracer)
+
+
+def checked(fn: Callable) -> Callable:
+  """`fn` with our input checks as checkify checks, for use under jit.
+
+  Returns a function giving (checkify.Error, fn's output); `.throw()` on the
+  error raises with the message the eager call's ValueError would give. Only
+  checks of traced values become checkify checks; concrete values still
+  raise ValueError at once.
+  """
+  @functools.wraps(fn)
+  def with_checks(*args, **kwargs):
+    previous = getattr(_STATE, "checking", False)
+    _STATE.checking = True
+    try:
+      return fn(*args, **kwargs)
+    finally:
+      _STATE.checking = previous
+  return checkify.checkify(with_checks, errors=checkify.user_checks)
+
+
+def _traced_check(predicate: jax.Array, message: str, **values) -> None:
+  """A checkify check while tracing inside `checked`; nothing otherwise."""
+  if getattr(_STATE, "checking", False):
+    checkify.check(predicate, message, **values)
 
 
 def check_channel(H, name: str = "H") -> jax.Array:
@@ -29,31 +64,91 @@ def check_channel(H, name: str = "H") -> jax.Array:
           f"`{name}` must hold real amplitudes |h|, got complex dtype "
           f"{H.dtype}; pass jnp.abs(h).")
     H = H.astype(jnp.float32)
-  if _is_concrete(H):
-    values = np.asarray(H)
-    if not np.all(np.isfinite(values)):
-      raise ValueError(f"`{name}` has non-finite entries (NaN or inf).")
-    if np.any(values < 0):
-      raise ValueError(
-          f"`{name}` must be non-negative amplitudes; its minimum is "
-          f"{values.min()}.")
+  if not is_concrete(H):
+    _traced_check(jnp.all(jnp.isfinite(H)),
+                  f"`{name}` has non-finite entries (NaN or inf).")
+    _traced_check(jnp.all(H >= 0), f"`{name}` must be non-negative "
+                  "amplitudes; its minimum is {m}.", m=jnp.min(H))
+    return H
+  values = np.asarray(H)
+  if not np.all(np.isfinite(values)):
+    raise ValueError(f"`{name}` has non-finite entries (NaN or inf).")
+  if np.any(values < 0):
+    raise ValueError(
+        f"`{name}` must be non-negative amplitudes; its minimum is "
+        f"{values.min()}.")
   return H
 
 
+# float32's normal range: smaller values lose precision (subnormals) and
+# their reciprocals overflow; larger ones are inf.
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # 1.18e-38
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.40e38
+# Largest canonical sum of K link gains allowed: room left for the products
+# WMMSE forms from them (w = 1 + SINR times a gain, and their sums).
+CANONICAL_GAIN_LIMIT = FLOAT32_MAX / 1e4
+
+
 def check_positive_scalar(value, name: str) -> jax.Array:
-  """Checks noise_var / p_max: a positive finite scalar."""
-  arr = jnp.asarray(value)
+  """Checks noise_var / p_max: a scalar in float32's normal range (> 0)."""
+  try:
+    arr = jnp.asarray(value)
+  except TypeError as e:
+    raise ValueError(f"`{name}` must be a number; got {value!r}.") from e
   if arr.ndim != 0:
     raise ValueError(f"`{name}` must be a scalar; got shape {arr.shape}.")
-  if _is_concrete(arr):
+  if not (jnp.issubdtype(arr.dtype, jnp.floating) or
+          jnp.issubdtype(arr.dtype, jnp.integer)):
+    raise ValueError(f"`{name}` must be a real number; got {value!r}.")
+  if not is_concrete(arr):
+    _traced_check((arr >= FLOAT32_TINY) & (arr <= FLOAT32_MAX),
+                  f"`{name}` must be a finite number > 0 in float32's normal "
+                  "range; got {v}.", v=arr)
+  else:
     scalar = float(arr)
     if not np.isfinite(scalar) or scalar <= 0:
       raise ValueError(f"`{name}` must be a finite number > 0; got {scalar}.")
+    if not FLOAT32_TINY <= scalar <= FLOAT32_MAX:
+      raise ValueError(
+          f"`{name}` must lie in float32's normal range [{FLOAT32_TINY:.3g}, "
+          f"{FLOAT32_MAX:.3g}]; got {scalar:.3g}.")
   return arr.astype(jnp.result_type(float))
 
 
+def check_canonical_scale(H: jax.Array, noise_var, power) -> None:
+  """ValueError if the canonical gains max(H)^2 power / noise_var of K links
+  add up past float32's range (power: p_max, or the largest p given).
+
+  Only on concrete input; the error names all three arguments, since any of
+  them can be rescaled to fix it.
+  """
+  if H.size == 0:
+    return
+  if not all(map(is_concrete, (H, noise_var, power))):
+    if not getattr(_STATE, "checking", False):
+      return
+    gain = (jnp.max(H) ** 2 * jnp.maximum(jnp.max(power), 1.0) /
+            jnp.asarray(noise_var))
+    _traced_check(gain * H.shape[-1] <= CANONICAL_GAIN_LIMIT,
+                  "`H`, `noise_var` and the power budget give a link SNR "
+                  "max(H)^2 p / noise_var = {g} that overflows float32 when "
+                  "K of them add up. Rescale H or noise_var.", g=gain)
+    return
+  gain = (float(np.max(np.asarray(H))) ** 2 * max(float(np.max(power)), 1.0)
+          / float(noise_var))
+  if gain * H.shape[-1] > CANONICAL_GAIN_LIMIT:
+    raise ValueError(
+        f"`H`, `noise_var` and the power budget give a link SNR "
+        f"max(H)^2 p / noise_var = {gain:.3g} ({10 * np.log10(gain):.0f} dB); "
+        f"K = {H.shape[-1]} of them overflow float32 (limit "
+        f"{CANONICAL_GAIN_LIMIT / H.shape[-1]:.3g}). Rescale H or noise_var.")
+
+
 def _check_finite_nonnegative(x: jax.Array, name: str) -> None:
-  if _is_concrete(x):
+  if not is_concrete(x):
+    _traced_check(jnp.all(jnp.isfinite(x) & (x >= 0)),
+                  f"`{name}` must be finite and non-negative.")
+  else:
     values = np.asarray(x)
     if not np.all(np.isfinite(values)) or np.any(values < 0):
       raise ValueError(

@@ -1,4 +1,4 @@
-"""WMMSE power allocation (Shi, Razaviyayn, Luo, He 2011; DESIGN.md section 2).
+"""WMMSE power allocation (Shi, Razaviyayn, Luo, He 2011; docs/DESIGN.md section 2).
 
 Block-coordinate descent on the weighted-MSE reformulation of the weighted
 sum-rate problem, written as pure init/step functions on a `WmmseState`
@@ -205,6 +205,7 @@ def _validated(H, noise_var, p_max, weights, num_iters):
   p_max = validation.check_positive_scalar(p_max, "p_max")
   weights = validation.check_weights(weights, H, broadcast=False)
   validation.check_positive_int(num_iters, "num_iters", minimum=0)
+  validation.check_canonical_scale(H, noise_var, p_max)
   return H, noise_var, p_max, weights
 
 

@@ -22,22 +22,34 @@ Params = Mapping[str, Any]
 
 
 class ModelSpec(NamedTuple):
+  """What the rest of the library needs to know about one model."""
   default_module: Callable[..., nn.Module]  # (num_users, **sizes) -> module
-  from_params: Callable[[Any], nn.Module]
+  from_params: Callable[[Any], nn.Module]  # Sizes read back from shapes.
   is_graph_model: bool  # Takes any K; False for the fixed-K MLP.
+  supervised: bool  # Trained on WMMSE powers (MSE), not on the sum rate.
+  # Unrolled layers the module stands for (Tr-WMMSE runs as many).
+  num_layers: Callable[[nn.Module], int]
+  # Layers share one parameter set, so the params cannot record how many
+  # there are: `init` rejects any count but the module's default.
+  shares_layers: bool
 
 
 def _graph_model(module_cls):
   return lambda num_users, **sizes: module_cls(**sizes)
 
 
+_unrolled_layers = lambda module: module.num_layers
+
 MODELS = {
-    "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True),
+    "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True,
+                       False, _unrolled_layers, True),
     "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
-                        True),
-    "wcgcn": ModelSpec(_graph_model(wcgcn.WCGCN), wcgcn.from_params, True),
+                        True, False, _unrolled_layers, False),
+    "wcgcn": ModelSpec(_graph_model(wcgcn.WCGCN), wcgcn.from_params, True,
+                       False, _unrolled_layers, True),
+    # Not unrolled; compared with Tr-WMMSE-3 like the graph models.
     "mlp": ModelSpec(lambda num_users, **sizes: mlp.MLP(num_users, **sizes),
-                     mlp.from_params, False),
+                     mlp.from_params, False, True, lambda module: 3, False),
 }
 
 
@@ -64,28 +76,78 @@ def model_name(params: Params) -> str:
 
 
 def module_for(params: Params) -> nn.Module:
+  """The module whose sizes match `params`; ValueError if they lack a leaf
+  the sizes are read from."""
   name = model_name(params)
-  return MODELS[name].from_params(params[name])
+  try:
+    return MODELS[name].from_params(params[name])
+  except (KeyError, IndexError, AttributeError, TypeError) as e:
+    raise ValueError(
+        f"`params` are not a complete {name} parameter tree: cannot read its "
+        f"sizes ({type(e).__name__}: {e}).") from e
 
 
 def num_layers(params: Params) -> int:
   """Unrolled layers (WMMSE iterations the model stands for), for Tr-WMMSE."""
-  module = module_for(params)
-  return getattr(module, "num_layers", getattr(module, "num_iters", 3))
+  return MODELS[model_name(params)].num_layers(module_for(params))
+
+
+def example_inputs(name: str, num_users: int) -> tuple:
+  """Arguments of the module's __call__ for one network of K = num_users."""
+  H = jnp.ones((num_users, num_users))
+  if not MODELS[name].is_graph_model:
+    return (H,)
+  return (graphs.DenseGraph(num_users),
+          graphs.node_features(H, jnp.ones(num_users), jnp.ones(num_users)),
+          graphs.dense_edge_features(H))
 
 
 def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   """Fresh parameters {name: ...} for a model (sizes override defaults)."""
   check_model_name(name)
-  module = MODELS[name].default_module(num_users, **sizes)
-  H = jnp.ones((num_users, num_users))
-  if MODELS[name].is_graph_model:
-    args = (graphs.DenseGraph(num_users),
-            graphs.node_features(H, jnp.ones(num_users), jnp.ones(num_users)),
-            graphs.dense_edge_features(H))
-  else:
-    args = (H,)
-  return {name: module.init(key, *args)["params"]}
+  spec = MODELS[name]
+  module = spec.default_module(num_users, **sizes)
+  default_layers = spec.default_module(num_users).num_layers if (
+      spec.shares_layers) else None
+  if spec.shares_layers and module.num_layers != default_layers:
+    raise ValueError(
+        f"`num_layers` of {name} must be {default_layers}: its layers share "
+        f"one parameter set, so its params cannot record {module.num_layers}.")
+  return {name: module.init(key, *example_inputs(name, num_users))["params"]}
+
+
+_VALID_SIGNATURES = set()  # (name, ((path, shape), ...)) already checked.
+
+
+def _shapes(tree) -> dict:
+  return {jax.tree_util.keystr(path): getattr(leaf, "shape", None)
+          for path, leaf in jax.tree_util.tree_leaves_with_path(tree)}
+
+
+def check_params(params: Params) -> None:
+  """ValueError unless `params` hold every leaf, with the right shape, of
+  the model their sizes describe, and nothing else. A tree structure seen
+  valid once is remembered, so the check costs microseconds after that."""
+  name = model_name(params)
+  got = _shapes(params[name])
+  signature = (name, tuple(sorted(got.items())))
+  if signature in _VALID_SIGNATURES:
+    return
+  module = module_for(params)
+  num_users = module.num_users if not MODELS[name].is_graph_model else 2
+  expected = jax.eval_shape(
+      lambda: module.init(jax.random.PRNGKey(0),
+                          *example_inputs(name, num_users))["params"])
+  want = _shapes(expected)
+  problems = [f"missing {k}" for k in want if k not in got]
+  problems += [f"unexpected {k}" for k in got if k not in want]
+  problems += [f"{k} has shape {got[k]}, expected {want[k]}"
+               for k in want if k in got and got[k] != want[k]]
+  if problems:
+    raise ValueError(
+        f"`params` are not a valid {name} parameter tree ({module}): "
+        + "; ".join(problems[:6]) + ("; ..." if len(problems) > 6 else ""))
+  _VALID_SIGNATURES.add(signature)
 
 
 def num_params(params: Params) -> int:

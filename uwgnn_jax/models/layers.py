@@ -9,6 +9,26 @@ import jax.numpy as jnp
 from uwgnn_jax import graphs
 
 
+# Gain features: a link's canonical SNR H^2 (p_max / sigma^2 folded in) in
+# nats, divided by this, so that -20 to 60 dB map to about -0.5 to 1.4.
+GAIN_FEATURE_SCALE = 10.0
+# Gains below this (dropped links, padding) read as this: -276 dB.
+GAIN_FLOOR = 1e-12
+
+
+def gain_features(nodes: jax.Array, edges: jax.Array) -> tuple:
+  """(nodes [N, F], edges [..., 2]) with amplitudes H replaced by
+  log(max(H^2, GAIN_FLOOR)) / GAIN_FEATURE_SCALE: the direct gain
+  nodes[:, 0] and both edge gains. Raw canonical amplitudes grow 100x from
+  0 to 40 dB; on this scale the SNR shifts every feature alike and ratios of
+  gains (what SINR depends on) are differences, which lets one model serve
+  a range of SNRs (BUILD_NOTES.md)."""
+  scale = lambda h: jnp.log(jnp.maximum(jnp.square(h), GAIN_FLOOR)) / (
+      GAIN_FEATURE_SCALE)
+  return (jnp.concatenate([scale(nodes[:, :1]), nodes[:, 1:]], axis=-1),
+          scale(edges))
+
+
 def he_normal(fan_in: int) -> nn.initializers.Initializer:
   """He initialisation for a layer whose full input width is `fan_in`.
 
@@ -24,7 +44,7 @@ def dense(features: int, fan_in: int, name: str, use_bias: bool = True):
 
 
 class TwoLayerMLP(nn.Module):
-  """in -> hidden (ReLU) -> out, linear output (UWGNN's f_n, DESIGN.md s.4).
+  """in -> hidden (ReLU) -> out, linear output (UWGNN's f_n, docs/DESIGN.md s.4).
 
   `zero_output` initialises the output layer to zero: a power head then
   starts at sigmoid(0) = p_max / 2, away from the flat ends of the sigmoid

@@ -1,4 +1,4 @@
-"""Supervised MLP of Sun et al. 2018, "Learning to optimize" (DESIGN.md s.4).
+"""Supervised MLP of Sun et al. 2018, "Learning to optimize" (docs/DESIGN.md s.4).
 
 Input the K x K canonical channel flattened, K^2 -> 200 -> 80 -> 80 -> K with
 ReLU, output relu6(x) / 6 in [0, 1] (canonical power). Trained with MSE on

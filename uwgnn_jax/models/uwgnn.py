@@ -1,4 +1,4 @@
-"""UWGNN: WMMSE-unrolled GNN (UWGNN paper; reconstruction in DESIGN.md s.4).
+"""UWGNN: WMMSE-unrolled GNN (UWGNN paper; reconstruction in docs/DESIGN.md s.4).
 
 One layer = one WMMSE iteration, built from two cascaded GNN modules with
 MAX aggregation; `num_layers` layers share their parameters. In layer k,
@@ -37,6 +37,7 @@ class UWGNN(nn.Module):
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
     """graph: DenseGraph or EdgeListGraph; nodes [N, 3] = [H_ii, alpha, p0];
     edges [..., 2] = [H_ij, H_ji] in the graph's edge layout."""
+    nodes, edges = layers.gain_features(nodes, edges)
     inter = self.intermediate
     f1 = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM, NODE_DIM,
                             name="f1")

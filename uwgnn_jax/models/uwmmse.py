@@ -100,17 +100,18 @@ class UWMMSE(nn.Module):
     out_gains = jnp.square(edges[..., 1:])
     shift_edges = jnp.log1p(in_gains) / SHIFT_SCALE
     shift_self = jnp.log1p(jnp.square(direct))[:, None] / SHIFT_SCALE
+    # One mu per layer: its length records the layer count in the params.
+    mu = self.param("mu", nn.initializers.zeros, (self.num_layers,))
     for k in range(self.num_layers):
       u, w_wmmse = receiver_update(graph, direct, in_gains, v)
       a = Psi(self.hidden, name=f"psi_a_{k}")(graph, shift_edges, shift_self)
       b = Psi(self.hidden, name=f"psi_b_{k}")(graph, shift_edges, shift_self)
-      mu = self.param(f"mu_{k}", nn.initializers.zeros, ())
       w = a * w_wmmse + b
-      v = transmitter_update(graph, direct, out_gains, weights, u, w, mu)
+      v = transmitter_update(graph, direct, out_gains, weights, u, w, mu[k])
     return jnp.square(v)
 
 
 def from_params(params) -> UWMMSE:
-  num_layers = sum(1 for name in params if name.startswith("mu_"))
+  num_layers = params["mu"].shape[0]
   hidden = params["psi_a_0"]["gc1"]["self"]["kernel"].shape[1]
   return UWMMSE(num_layers=num_layers, hidden=hidden)

@@ -1,6 +1,6 @@
-"""WCGCN (Shen et al., JSAC 2021; DESIGN.md s.4).
+"""WCGCN (Shen et al., JSAC 2021; docs/DESIGN.md s.4).
 
-One graph convolution applied `num_iters` times with shared weights. Node
+One graph convolution applied `num_layers` times with shared weights. Node
 features x_i = [H_ii, alpha_i, p_i] (p starts at p_max), edge features
 e_ij = [H_ij, H_ji]:
 
@@ -24,17 +24,18 @@ class WCGCN(nn.Module):
   """Maps a channel graph to canonical powers p [N] in (0, 1)."""
   hidden: int = 16
   message: int = 32
-  num_iters: int = 3
+  num_layers: int = 3
 
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
+    nodes, edges = layers.gain_features(nodes, edges)
     message = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM,
                                  NODE_DIM, relu_output=True, name="message")
     update = layers.TwoLayerMLP(self.hidden, 1, zero_output=True,
                                 name="update")
     static = nodes[:, :2]
     p = nodes[:, 2:]
-    for _ in range(self.num_iters):
+    for _ in range(self.num_layers):
       x = layers.concat(static, p)
       aggregated = message.max_at_receivers(graph, edges, x)
       p = nn.sigmoid(update(layers.concat(aggregated, x)))

@@ -2,7 +2,10 @@
 
 import dataclasses
 import json
-from typing import Optional
+import math
+from typing import NamedTuple, Optional
+
+import jax
 
 from uwgnn_jax import channels
 from uwgnn_jax import models
@@ -13,6 +16,32 @@ LR_SCHEDULES = ("constant", "cosine")
 # (every power 0 after one epoch; BUILD_NOTES.md).
 DEFAULT_LEARNING_RATES = {"mlp": 1e-3}
 DEFAULT_LEARNING_RATE = 3e-3
+
+
+class RunKeys(NamedTuple):
+  """Every PRNG key of one run, all derived from its seed (`run_keys`)."""
+  init: jax.Array  # Parameters.
+  train: jax.Array  # Training channels and weights.
+  test: jax.Array  # Held-out test channels (also other-K test sets).
+  shuffle: jax.Array  # Epoch e's order: fold_in(shuffle, e).
+  layout: jax.Array  # The geometric fixed layout, shared by train and test.
+
+
+def run_keys(seed: int) -> RunKeys:
+  """The keys of the run with this seed: fold_in(PRNGKey(seed), i)."""
+  root = jax.random.PRNGKey(seed)
+  return RunKeys(*(jax.random.fold_in(root, i) for i in (0, 1, 2, 3, 7)))
+
+
+def _check_finite(config, name: str, lower: Optional[float] = None,
+                  inclusive: bool = True) -> None:
+  value = getattr(config, name)
+  if isinstance(value, bool) or not isinstance(value, (int, float)):
+    raise ValueError(f"`{name}` must be a number; got {value!r}.")
+  below = lower is not None and (value < lower if inclusive else value <= lower)
+  if not math.isfinite(value) or below:
+    bound = "" if lower is None else f" {'>=' if inclusive else '>'} {lower:g} and"
+    raise ValueError(f"`{name}` must be{bound} finite; got {value}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +67,7 @@ class TrainConfig:
   grad_clip_norm: float = 5.0
   seed: int = 0
   wmmse_iters: int = 100
-  # Channel-model options (DESIGN.md s.3).
+  # Channel-model options (docs/DESIGN.md s.3).
   variance: float = 1.0  # Rayleigh / Rician s^2.
   rician_mean: float = 1.0  # Rician line-of-sight mean mu.
   drop_prob: float = 0.6  # Sparse topology: P(interference link removed).
@@ -46,6 +75,14 @@ class TrainConfig:
   elapsed_time: float = 1.0  # Mobility: s.
   density: float = 1.0  # Geometric: density factor d.
   fixed_layout: bool = False  # Geometric: one layout for train and test.
+  # Train over SNRs: each training network's p_max / sigma^2 drawn
+  # log-uniformly in [snr_db_min, snr_db_max] dB (both or neither set);
+  # the test set stays at noise_var.
+  snr_db_min: Optional[float] = None
+  snr_db_max: Optional[float] = None
+  # Unsupervised loss relative to WMMSE-`wmmse_iters` on each training
+  # network (-mean WSR / WSR_WMMSE), so that every SNR weighs alike.
+  relative_loss: bool = False
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -67,11 +104,24 @@ class TrainConfig:
       raise ValueError(
           f"`batch_size` ({self.batch_size}) exceeds `train_size` "
           f"({self.train_size}).")
-    for name in ("p_max", "learning_rate"):
-      if not getattr(self, name) > 0:
-        raise ValueError(f"`{name}` must be > 0; got {getattr(self, name)}.")
-    if self.noise_var is not None and not self.noise_var > 0:
-      raise ValueError(f"`noise_var` must be > 0; got {self.noise_var}.")
+    if self.wmmse_iters < 1:
+      raise ValueError(f"`wmmse_iters` must be >= 1; got {self.wmmse_iters}.")
+    for name in ("p_max", "learning_rate", "grad_clip_norm", "variance",
+                 "density"):
+      _check_finite(self, name, lower=0.0, inclusive=False)
+    for name in ("speed", "elapsed_time"):
+      _check_finite(self, name, lower=0.0, inclusive=True)
+    _check_finite(self, "rician_mean")
+    if not 0.0 <= self.drop_prob < 1.0:
+      raise ValueError(f"`drop_prob` must lie in [0, 1); got {self.drop_prob}.")
+    if self.noise_var is not None:
+      _check_finite(self, "noise_var", lower=0.0, inclusive=False)
+    if (self.snr_db_min is None) != (self.snr_db_max is None):
+      raise ValueError("`snr_db_min` and `snr_db_max` go together; got "
+                       f"{self.snr_db_min} and {self.snr_db_max}.")
+    if self.snr_db_min is not None:
+      _check_finite(self, "snr_db_min")
+      _check_finite(self, "snr_db_max", lower=self.snr_db_min, inclusive=True)
 
   @property
   def effective_noise_var(self) -> float:

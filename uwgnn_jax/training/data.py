@@ -38,20 +38,26 @@ def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
 
 
 def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
-                 num_samples: int) -> Dataset:
+                 num_samples: int, over_snr_range: bool = False) -> Dataset:
   """`num_samples` networks drawn from `config`'s channel model.
 
   The geometric fixed layout is derived from the run's seed alone, so the
-  training and test sets of a run share it.
+  training and test sets of a run share it. With `over_snr_range` (and the
+  config's SNR range set) each network gets its own SNR p_max / sigma^2,
+  log-uniform in [snr_db_min, snr_db_max]; otherwise config's noise_var.
   """
-  layout_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 7)
-  sample = _sampler(config, layout_key)
+  sample = _sampler(config, config_lib.run_keys(config.seed).layout)
   channel_key, weight_key = jax.random.split(key)
   H = jax.jit(jax.vmap(sample))(jax.random.split(channel_key, num_samples))
   if config.weighted:
     weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
   else:
     weights = jnp.ones((num_samples, config.num_users))
+  if over_snr_range and config.snr_db_min is not None:
+    snr_db = jax.random.uniform(jax.random.fold_in(key, 11), (num_samples,),
+                                minval=config.snr_db_min,
+                                maxval=config.snr_db_max)
+    return Dataset(H * (10.0 ** (snr_db / 20.0))[:, None, None], weights)
   H_c = units.to_canonical_channel(H, config.effective_noise_var, config.p_max)
   return Dataset(H_c, weights)
 

@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import time
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, Sequence, Tuple
 
 import jax
 import jax.numpy as jnp
@@ -19,10 +19,10 @@ import optax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
-from uwgnn_jax import rates
-from uwgnn_jax import wmmse_algorithm
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
+from uwgnn_jax.training import evaluation
+from uwgnn_jax.training import workdir as workdir_lib
 
 CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
@@ -51,39 +51,43 @@ def make_optimizer(config: config_lib.TrainConfig) -> optax.GradientTransformati
 
 
 def init_state(config: config_lib.TrainConfig) -> TrainState:
-  init_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0)
-  params = models.init(config.model, init_key, config.num_users)
+  params = models.init(config.model, config_lib.run_keys(config.seed).init,
+                       config.num_users)
   opt_state = make_optimizer(config).init(params)
   return TrainState(jnp.zeros((), jnp.int32), params, opt_state)
 
 
-def batch_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
-  """Weighted sum rate [B] (bits) of a model on canonical networks."""
-  def single(h, a):
-    p = models.apply_canonical(params, h, a)
-    return rates.sum_rate_single(h, p, 1.0, a)
-  return jax.vmap(single)(H, weights)
+def loss_fn(params, H, weights, targets, supervised: bool,
+            relative: bool) -> jax.Array:
+  """-mean WSR (unsupervised), or MSE to WMMSE powers (the MLP).
 
-
-def loss_fn(params, H, weights, targets, supervised: bool) -> jax.Array:
-  """-mean WSR (unsupervised), or MSE to WMMSE powers (the MLP)."""
+  `relative`: -mean(WSR / WSR of WMMSE) with targets [B] WMMSE's rates, so
+  that networks at every SNR weigh alike (a 40 dB network has ~5x the rate
+  of a 0 dB one and would dominate the plain sum).
+  """
   if supervised:
     powers = jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
         H, weights)
     return jnp.mean(jnp.square(powers - targets))
-  return -jnp.mean(batch_rates(params, H, weights))
+  model_rates = evaluation.batch_rates(params, H, weights)
+  if relative:
+    return -jnp.mean(model_rates / targets)
+  return -jnp.mean(model_rates)
 
 
 @functools.lru_cache(maxsize=32)
 def make_train_step(config: config_lib.TrainConfig) -> Callable:
-  """A jitted (state, H [B,K,K], weights [B,K], targets [B,K]) -> (state, loss)."""
+  """A jitted (state, H [B,K,K], weights [B,K], targets) -> (state, loss);
+  targets: WMMSE powers [B, K] (supervised), rates [B] (relative loss), or
+  unused zeros [B]."""
   optimizer = make_optimizer(config)
-  supervised = config.model == "mlp"
+  supervised = models.MODELS[config.model].supervised
+  relative = config.relative_loss
 
   @jax.jit
   def train_step(state: TrainState, H, weights, targets):
     loss, grads = jax.value_and_grad(loss_fn)(state.params, H, weights,
-                                              targets, supervised)
+                                              targets, supervised, relative)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     return TrainState(state.step + 1, params, opt_state), loss
@@ -114,88 +118,28 @@ def make_train_epoch(config: config_lib.TrainConfig) -> Callable:
   return train_epoch
 
 
-class Evaluation(NamedTuple):
-  """Mean weighted sum rates (bits) on the test set, and % of WMMSE-100."""
-  model_rate: float
-  wmmse_rate: float
-  truncated_wmmse_rate: float
-  full_power_rate: float
-
-  @property
-  def percent_of_wmmse(self) -> float:
-    return 100.0 * self.model_rate / self.wmmse_rate
-
-  def row(self) -> dict:
-    return dict(model_rate=self.model_rate, wmmse_rate=self.wmmse_rate,
-                percent_of_wmmse=self.percent_of_wmmse,
-                truncated_wmmse_percent=100.0 * self.truncated_wmmse_rate /
-                self.wmmse_rate,
-                full_power_percent=100.0 * self.full_power_rate /
-                self.wmmse_rate)
-
-
-class References(NamedTuple):
-  """Per-network reference rates [N] on a fixed test set."""
-  wmmse: jax.Array
-  truncated_wmmse: jax.Array
-  full_power: jax.Array
-
-
-def _chunked_mean(rates_fn, dataset: data.Dataset, chunk: int = 500) -> float:
-  """Mean of rates_fn(H, weights) -> [n] over the set, in chunks."""
-  total = 0.0
-  for start in range(0, dataset.H.shape[0], chunk):
-    total += float(jnp.sum(rates_fn(dataset.H[start:start + chunk],
-                                    dataset.weights[start:start + chunk])))
-  return total / dataset.H.shape[0]
-
-
-@jax.jit
-def canonical_rates(H: jax.Array, p: jax.Array,
-                    weights: jax.Array) -> jax.Array:
-  """WSR [n] (bits) of canonical networks H [n, K, K] at powers p [n, K]."""
-  return jax.vmap(lambda h, q, a: rates.sum_rate_single(h, q, 1.0, a))(
-      H, p, weights)
-
-
-def mean_rate(powers_fn, dataset: data.Dataset) -> float:
-  """Mean WSR of the powers powers_fn(H, weights) -> p [n, K] over the set.
-
-  powers_fn should itself be jitted (or a module-level jitted call): it
-  runs once per chunk of 500 networks.
-  """
-  return _chunked_mean(lambda h, a: canonical_rates(h, powers_fn(h, a), a),
-                       dataset)
-
-
-def reference_rates(dataset: data.Dataset, num_layers: int,
-                    wmmse_iters: int = 100) -> dict:
-  """Mean WMMSE-`wmmse_iters`, Tr-WMMSE-`num_layers` and full-power rates."""
-  def wmmse_fn(iters):
-    return lambda h, a: wmmse_algorithm.canonical_powers(h, a, iters)
-  return dict(
-      wmmse_rate=mean_rate(wmmse_fn(wmmse_iters), dataset),
-      truncated_wmmse_rate=mean_rate(wmmse_fn(num_layers), dataset),
-      full_power_rate=mean_rate(lambda h, a: jnp.ones_like(a), dataset))
-
-
-_batch_rates_jit = jax.jit(batch_rates)
-
-
-def evaluate(params, dataset: data.Dataset, references: dict) -> Evaluation:
-  """The model against the references on the same test networks."""
-  model_rate = _chunked_mean(
-      lambda h, a: _batch_rates_jit(params, h, a), dataset)
-  return Evaluation(model_rate=model_rate, **references)
-
-
 def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
-  """Raises ValueError if workdir holds a run this config cannot continue."""
+  """Raises ValueError if workdir holds a run this config cannot continue.
+
+  A checkpoint whose config.json is missing or unreadable is refused: its
+  settings are unknown, so resuming it under these flags could mix runs.
+  """
   path = os.path.join(workdir, CONFIG)
+  has_checkpoint = os.path.exists(os.path.join(workdir, CHECKPOINT))
   if not os.path.exists(path):
+    if has_checkpoint:
+      raise ValueError(
+          f"--workdir {workdir} holds {CHECKPOINT} but no {CONFIG}, so the "
+          "run's settings are unknown; refusing to resume it. Use another "
+          "workdir, or delete the checkpoint to start afresh.")
     return
-  with open(path) as f:
-    saved = config_lib.TrainConfig.from_json(f.read())
+  try:
+    with open(path) as f:
+      saved = config_lib.TrainConfig.from_json(f.read())
+  except (ValueError, TypeError) as e:
+    raise ValueError(
+        f"--workdir {workdir}: {CONFIG} is unreadable ({e}); refusing to "
+        "resume. Use another workdir.") from e
   if saved.model != config.model:
     raise ValueError(
         f"--workdir {workdir} holds a {saved.model!r} checkpoint; this run "
@@ -212,24 +156,33 @@ def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
 
 
 def restore_or_init(config: config_lib.TrainConfig,
-                    workdir: Optional[str]) -> TrainState:
-  """The last checkpoint in workdir if there is one, else a fresh state."""
+                    workdir: Optional[str]) -> Tuple[TrainState, list]:
+  """(the last checkpoint in workdir if any, else a fresh state; the
+  history rows stored with it)."""
   state = init_state(config)
   if workdir is None:
-    return state
+    return state, []
   _check_resumable(workdir, config)
   path = os.path.join(workdir, CHECKPOINT)
   if os.path.exists(path):
-    state = params_io.restore_state(path, state)
-  return state
+    return params_io.restore_state(path, state)
+  return state, []
 
 
 def save_checkpoint(workdir: str, config: config_lib.TrainConfig,
-                    state: TrainState) -> None:
-  """Config JSON, then the state, each written atomically."""
+                    state: TrainState, history: Sequence[dict]) -> None:
+  """Config JSON, the state with its history, then history.jsonl rebuilt
+  from it; each written atomically, so a kill between them loses nothing."""
   params_io.write_atomically(os.path.join(workdir, CONFIG),
                              config.to_json().encode())
-  params_io.save_state(os.path.join(workdir, CHECKPOINT), state)
+  params_io.save_state(os.path.join(workdir, CHECKPOINT), state, history)
+  write_history(workdir, history)
+
+
+def write_history(workdir: str, history: Sequence[dict]) -> None:
+  params_io.write_atomically(
+      os.path.join(workdir, HISTORY),
+      "".join(json.dumps(row) + "\n" for row in history).encode())
 
 
 def train_and_evaluate(config: config_lib.TrainConfig,
@@ -245,47 +198,67 @@ def train_and_evaluate(config: config_lib.TrainConfig,
   Returns:
     (final TrainState, Evaluation on the held-out test set).
   """
-  root = jax.random.PRNGKey(config.seed)
-  train_key, test_key, shuffle_key = (jax.random.fold_in(root, i)
-                                      for i in (1, 2, 3))
-  state = restore_or_init(config, workdir)
-  test_set = data.make_dataset(test_key, config, config.test_size)
-  references = reference_rates(test_set, models.num_layers(state.params),
-                               config.wmmse_iters)
+  if workdir is None:
+    return _run(config, None, log, eval_only, on_epoch)
+  with workdir_lib.hold(workdir):
+    return _run(config, workdir, log, eval_only, on_epoch)
+
+
+def training_targets(config: config_lib.TrainConfig,
+                     train_set: data.Dataset) -> jax.Array:
+  """What `loss_fn` compares with, per training network (see make_train_step)."""
+  if models.MODELS[config.model].supervised:
+    return data.wmmse_powers(train_set, config.wmmse_iters)
+  if config.relative_loss:
+    powers = data.wmmse_powers(train_set, config.wmmse_iters)
+    wmmse_rates = evaluation.canonical_rates(train_set.H, powers,
+                                             train_set.weights)
+    # A network WMMSE gives (almost) no rate adds nothing to learn from.
+    return jnp.maximum(wmmse_rates, 1e-6)
+  return jnp.zeros(train_set.H.shape[:1])
+
+
+def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
+  """`train_and_evaluate` with the workdir (if any) already held."""
+  keys = config_lib.run_keys(config.seed)
+  state, history = restore_or_init(config, workdir)
+  if workdir is not None and history:
+    write_history(workdir, history)  # Rebuilt if a kill cut it short.
+  test_set = data.make_dataset(keys.test, config, config.test_size)
+  references = evaluation.reference_rates(
+      test_set, models.num_layers(state.params), config.wmmse_iters)
   if eval_only:
     if workdir is None or not os.path.exists(os.path.join(workdir, CHECKPOINT)):
       raise ValueError(f"--eval_only needs a checkpoint in --workdir; "
                        f"found none in {workdir}.")
-    return state, evaluate(state.params, test_set, references)
+    return state, evaluation.evaluate(state.params, test_set, references)
 
-  train_set = data.make_dataset(train_key, config, config.train_size)
-  if config.model == "mlp":
-    targets = data.wmmse_powers(train_set, config.wmmse_iters)
-  else:
-    targets = jnp.zeros_like(train_set.weights)
+  train_set = data.make_dataset(keys.train, config, config.train_size,
+                                over_snr_range=True)
+  targets = training_targets(config, train_set)
   train_epoch = make_train_epoch(config)
   first_epoch = int(state.step) // config.steps_per_epoch
   if first_epoch:
     log(f"Resuming {config.model} from epoch {first_epoch} "
         f"(step {int(state.step)}) in {workdir}.")
+  history = history[:first_epoch]
   for epoch in range(first_epoch, config.epochs):
     start = time.perf_counter()
     state, loss = train_epoch(state, train_set, targets,
-                              jax.random.fold_in(shuffle_key, epoch))
+                              jax.random.fold_in(keys.shuffle, epoch))
     loss = float(loss)
     if not np.isfinite(loss):
       raise FloatingPointError(f"Training loss became {loss} at epoch {epoch}.")
-    result = evaluate(state.params, test_set, references)
+    result = evaluation.evaluate(state.params, test_set, references)
     seconds = time.perf_counter() - start
     log(f"epoch {epoch + 1:3d}/{config.epochs}  loss {loss:9.4f}  "
         f"test {result.model_rate:7.3f} bit/s/Hz = "
         f"{result.percent_of_wmmse:6.2f}% of WMMSE-{config.wmmse_iters}  "
         f"({seconds:.1f} s)")
+    history.append(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
+                        **result.row()))
     if workdir is not None:
-      save_checkpoint(workdir, config, state)
-      with open(os.path.join(workdir, HISTORY), "a") as f:
-        f.write(json.dumps(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
-                                **result.row())) + "\n")
+      save_checkpoint(workdir, config, state, history)
     if on_epoch is not None:
       on_epoch(epoch + 1, state, loss)
-  return state, evaluate(state.params, test_set, references)
+  return state, evaluation.evaluate(state.params, test_set, references)

@@ -1,0 +1,211 @@
+"""Workdirs that cannot mix runs, verified checkpoints, bad input, no NaN."""
+
+import dataclasses
+import json
+import os
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import uwgnn_jax
+from uwgnn_jax import models
+from uwgnn_jax import params_io
+from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import train
+from uwgnn_jax.training import workdir as workdir_lib
+
+TINY = config_lib.TrainConfig(num_users=4, train_size=32, test_size=16,
+                              batch_size=16, epochs=1, lr_schedule="constant")
+quiet = lambda line: None
+
+
+@pytest.fixture(scope="module")
+def trained_workdir(tmp_path_factory):
+  """A workdir holding TINY's one-epoch checkpoint; tests copy it."""
+  path = tmp_path_factory.mktemp("run")
+  train.train_and_evaluate(TINY, str(path), log=quiet)
+  return path
+
+
+def copy_of(source, tmp_path):
+  target = tmp_path / "run"
+  target.mkdir()
+  for name in (train.CHECKPOINT, train.CONFIG, train.HISTORY):
+    (target / name).write_bytes((source / name).read_bytes())
+  return target
+
+
+def test_second_run_on_a_held_workdir_is_refused(tmp_path):
+  with workdir_lib.hold(str(tmp_path)):
+    with pytest.raises(ValueError, match=rf"in use by another run \(pid "
+                       rf"{os.getpid()}\)"):
+      train.train_and_evaluate(TINY, str(tmp_path), log=quiet)
+  with workdir_lib.hold(str(tmp_path)):  # Released when the first ended.
+    pass
+
+
+def test_checkpoint_without_config_is_refused(trained_workdir, tmp_path):
+  run = copy_of(trained_workdir, tmp_path)
+  (run / train.CONFIG).unlink()
+  with pytest.raises(ValueError, match="no config.json"):
+    train.train_and_evaluate(dataclasses.replace(TINY, num_users=8, seed=5),
+                             str(run), log=quiet)
+  (run / train.CONFIG).write_text("{not json")
+  with pytest.raises(ValueError, match="config.json is unreadable"):
+    train.train_and_evaluate(TINY, str(run), log=quiet)
+
+
+def test_history_lost_by_a_kill_is_rebuilt_and_stale_temp_files_go(
+    trained_workdir, tmp_path):
+  run = copy_of(trained_workdir, tmp_path)
+  (run / train.HISTORY).write_text("")  # Killed before the history line.
+  (run / ".tmp-abc123").write_bytes(b"half a checkpoint")
+  train.train_and_evaluate(dataclasses.replace(TINY, epochs=2), str(run),
+                           log=quiet)
+  rows = [json.loads(line) for line in
+          (run / train.HISTORY).read_text().splitlines()]
+  assert [row["epoch"] for row in rows] == [1, 2]
+  assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "random"])
+def test_corrupt_checkpoint_is_a_clear_error(trained_workdir, tmp_path,
+                                             damage):
+  run = copy_of(trained_workdir, tmp_path)
+  path = run / train.CHECKPOINT
+  data = bytearray(path.read_bytes())
+  if damage == "flip":
+    data[-40:-32] = bytes(b ^ 0xFF for b in data[-40:-32])
+  elif damage == "truncate":
+    data = data[:len(data) // 2]
+  else:
+    data = bytearray(np.random.default_rng(0).bytes(len(data)))
+  path.write_bytes(bytes(data))
+  with pytest.raises(ValueError, match=rf"Checkpoint {path} is corrupt .*"
+                     "Delete it"):
+    train.train_and_evaluate(TINY, str(run), log=quiet)
+
+
+def test_checkpoint_keeps_state_and_history_exactly(tmp_path):
+  state = train.init_state(TINY)
+  path = str(tmp_path / "ckpt")
+  params_io.save_state(path, state, [{"epoch": 1, "loss": -1.5}])
+  restored, history = params_io.restore_state(path, train.init_state(TINY))
+  jax.tree.map(np.testing.assert_array_equal, state, restored)
+  assert history == [{"epoch": 1, "loss": -1.5}]
+
+
+def test_unwritable_workdir_fails_before_any_work(tmp_path):
+  blocker = tmp_path / "file"
+  blocker.write_text("")
+  with pytest.raises(ValueError, match="cannot be created or written"):
+    train.train_and_evaluate(TINY, str(blocker / "run"), log=quiet)
+  with pytest.raises(ValueError, match="--export_params .* not writable"):
+    workdir_lib.check_writable_file(str(blocker / "p.msgpack"),
+                                    "--export_params")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(variance=0.0), "`variance` must be > 0"),
+    (dict(drop_prob=1.5), "`drop_prob` must lie in"),
+    (dict(density=-1.0), "`density` must be > 0"),
+    (dict(speed=-2.0), "`speed` must be >= 0"),
+    (dict(learning_rate=float("inf")), "`learning_rate` must be > 0 and "
+     "finite"),
+    (dict(rician_mean=float("nan")), "`rician_mean` must be finite"),
+    (dict(snr_db_min=0.0), "go together"),
+    (dict(snr_db_min=40.0, snr_db_max=0.0), "`snr_db_max` must be >= 40"),
+])
+def test_every_setting_is_checked_up_front(kwargs, match):
+  with pytest.raises(ValueError, match=match):
+    dataclasses.replace(TINY, **kwargs)
+
+
+H4 = jnp.abs(jax.random.normal(jax.random.PRNGKey(0), (3, 4, 4)))
+UWGNN = models.init("uwgnn", jax.random.PRNGKey(1), 4)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(noise_var=1e-45), "float32's normal range"),
+    (dict(noise_var=0.0), "`noise_var` must be a finite number > 0"),
+    (dict(noise_var=1e-39), "float32's normal range"),
+    (dict(p_max=1e38), "overflow float32"),
+    (dict(noise_var="loud"), "`noise_var` must be a .*number"),
+])
+def test_out_of_range_scales_are_errors_not_nan(kwargs, match):
+  for call in (lambda: uwgnn_jax.allocate(UWGNN, H4, **kwargs),
+               lambda: uwgnn_jax.wmmse(H4, **kwargs)):
+    with pytest.raises(ValueError, match=match):
+      call()
+  noise_kwargs = {k: v for k, v in kwargs.items() if k == "noise_var"}
+  if noise_kwargs:
+    with pytest.raises(ValueError, match=match):
+      uwgnn_jax.sum_rate(H4, jnp.ones((3, 4)), **noise_kwargs)
+
+
+def test_extreme_but_legal_scales_stay_finite():
+  # Link SNRs around 10 dB from amplitudes of 1e-10 and of 1e16.
+  for scale, noise_var in ((1e-10, 1e-21), (1e16, 1e31)):
+    H = H4 * scale
+    p = uwgnn_jax.allocate(UWGNN, H, noise_var=noise_var)
+    p_w = uwgnn_jax.wmmse(H, noise_var=noise_var, num_iters=5)
+    rate = uwgnn_jax.sum_rate(H, p_w, noise_var=noise_var)
+    for x in (p, p_w, rate):
+      assert np.all(np.isfinite(np.asarray(x))), (scale, noise_var)
+    np.testing.assert_allclose(
+        rate, uwgnn_jax.sum_rate(H4, p_w, noise_var=noise_var / scale**2),
+        rtol=1e-4)
+
+
+def test_incomplete_parameter_trees_name_what_is_wrong():
+  H = H4[0]
+  with pytest.raises(ValueError, match="not a complete uwgnn parameter tree"):
+    uwgnn_jax.allocate({"uwgnn": {}}, H)
+  uwmmse = models.init("uwmmse", jax.random.PRNGKey(0), 4)
+  cut = {"uwmmse": {k: v for k, v in uwmmse["uwmmse"].items()
+                    if not k.endswith("_3")}}
+  with pytest.raises(ValueError, match=r"missing \['psi_a_3'\]"):
+    uwgnn_jax.allocate(cut, H)
+  wrong = jax.tree.map(lambda x: x, UWGNN)
+  wrong["uwgnn"]["f2"]["out"]["bias"] = jnp.zeros(7)
+  with pytest.raises(ValueError, match=r"\['f2'\]\['out'\]\['bias'\] has "
+                     r"shape \(7,\), expected \(4,\)"):
+    uwgnn_jax.allocate(wrong, H)
+  extra = {"uwgnn": dict(UWGNN["uwgnn"], f9={"w": jnp.ones(2)})}
+  with pytest.raises(ValueError, match=r"unexpected \['f9'\]"):
+    uwgnn_jax.allocate(extra, H)
+
+
+def test_shared_layer_count_cannot_be_lost():
+  with pytest.raises(ValueError, match="`num_layers` of uwgnn must be 3"):
+    models.init("uwgnn", jax.random.PRNGKey(0), 4, num_layers=5)
+  assert models.num_layers(models.init("uwmmse", jax.random.PRNGKey(0), 4,
+                                       num_layers=2)) == 2
+
+
+def test_input_far_outside_the_served_snrs_warns():
+  params = uwgnn_jax.pretrained("uwgnn")
+  H = H4 * 1e4  # 80 dB more than the 0-40 dB the model was trained on.
+  with pytest.warns(UserWarning, match="far outside"):
+    p = uwgnn_jax.allocate(params, H, noise_var=0.1)
+  assert np.all(np.isfinite(np.asarray(p)))
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    uwgnn_jax.allocate(params, H4, noise_var=0.1)  # 10 dB: no warning.
+
+
+def test_checked_mode_reports_bad_values_under_jit():
+  safe = jax.jit(uwgnn_jax.checked(
+      lambda h, s: uwgnn_jax.allocate(UWGNN, h, noise_var=s)))
+  error, p = safe(H4, 0.1)
+  error.throw()  # Nothing wrong.
+  assert p.shape == (3, 4)
+  error, _ = safe(H4.at[0, 1, 2].set(jnp.nan), 0.1)
+  with pytest.raises(Exception, match="`H` has non-finite entries"):
+    error.throw()
+  error, _ = safe(H4, -1.0)
+  with pytest.raises(Exception, match="`noise_var` must be a finite number"):
+    error.throw()

@@ -1,0 +1,162 @@
+"""Scoring models against WMMSE on held-out networks, at any K and SNR.
+
+`evaluate` is a model's mean weighted sum rate next to WMMSE-100's,
+Tr-WMMSE's and full power's on the same canonical test networks (the % of
+WMMSE-100 every table reports). Held-out sets at other sizes (UWGNN Fig. 6)
+or SNRs reuse the training run's test key, so the training K and SNR
+reproduce the run's own test number. Validation sets use keys no training or
+test set uses, so settings chosen on them never look at a test set.
+"""
+
+import dataclasses
+from typing import Iterable, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from uwgnn_jax import models
+from uwgnn_jax import rates
+from uwgnn_jax import units
+from uwgnn_jax import wmmse_algorithm
+from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import data
+
+
+def batch_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
+  """Weighted sum rate [B] (bits) of a model on canonical networks."""
+  def single(h, a):
+    p = models.apply_canonical(params, h, a)
+    return rates.sum_rate_single(h, p, 1.0, a)
+  return jax.vmap(single)(H, weights)
+
+
+
+class Evaluation(NamedTuple):
+  """Mean weighted sum rates (bits) on the test set, and % of WMMSE-100."""
+  model_rate: float
+  wmmse_rate: float
+  truncated_wmmse_rate: float
+  full_power_rate: float
+
+  @property
+  def percent_of_wmmse(self) -> float:
+    return 100.0 * self.model_rate / self.wmmse_rate
+
+  def row(self) -> dict:
+    return dict(model_rate=self.model_rate, wmmse_rate=self.wmmse_rate,
+                percent_of_wmmse=self.percent_of_wmmse,
+                truncated_wmmse_percent=100.0 * self.truncated_wmmse_rate /
+                self.wmmse_rate,
+                full_power_percent=100.0 * self.full_power_rate /
+                self.wmmse_rate)
+
+
+def _chunked_mean(rates_fn, dataset: data.Dataset, chunk: int = 500) -> float:
+  """Mean of rates_fn(H, weights) -> [n] over the set, in chunks."""
+  total = 0.0
+  for start in range(0, dataset.H.shape[0], chunk):
+    total += float(jnp.sum(rates_fn(dataset.H[start:start + chunk],
+                                    dataset.weights[start:start + chunk])))
+  return total / dataset.H.shape[0]
+
+
+@jax.jit
+def canonical_rates(H: jax.Array, p: jax.Array,
+                    weights: jax.Array) -> jax.Array:
+  """WSR [n] (bits) of canonical networks H [n, K, K] at powers p [n, K]."""
+  return jax.vmap(lambda h, q, a: rates.sum_rate_single(h, q, 1.0, a))(
+      H, p, weights)
+
+
+def mean_rate(powers_fn, dataset: data.Dataset) -> float:
+  """Mean WSR of the powers powers_fn(H, weights) -> p [n, K] over the set.
+
+  powers_fn should itself be jitted (or a module-level jitted call): it
+  runs once per chunk of 500 networks.
+  """
+  return _chunked_mean(lambda h, a: canonical_rates(h, powers_fn(h, a), a),
+                       dataset)
+
+
+def reference_rates(dataset: data.Dataset, num_layers: int,
+                    wmmse_iters: int = 100) -> dict:
+  """Mean WMMSE-`wmmse_iters`, Tr-WMMSE-`num_layers` and full-power rates."""
+  def wmmse_fn(iters):
+    return lambda h, a: wmmse_algorithm.canonical_powers(h, a, iters)
+  return dict(
+      wmmse_rate=mean_rate(wmmse_fn(wmmse_iters), dataset),
+      truncated_wmmse_rate=mean_rate(wmmse_fn(num_layers), dataset),
+      full_power_rate=mean_rate(lambda h, a: jnp.ones_like(a), dataset))
+
+
+_batch_rates_jit = jax.jit(batch_rates)
+
+
+def evaluate(params, dataset: data.Dataset, references: dict) -> Evaluation:
+  """The model against the references on the same test networks."""
+  model_rate = _chunked_mean(
+      lambda h, a: _batch_rates_jit(params, h, a), dataset)
+  return Evaluation(model_rate=model_rate, **references)
+
+
+VALIDATION_KEY = 5000  # Validation set at K: PRNGKey(VALIDATION_KEY + K).
+
+
+def _scored_set(config: config_lib.TrainConfig, key: jax.Array,
+                num_users: int, size: int, num_layers: int,
+                snr_db: Optional[float] = None) -> tuple:
+  noise_var = config.noise_var
+  if snr_db is not None:
+    noise_var = units.snr_db_to_noise_var(snr_db, config.p_max)
+  sized = dataclasses.replace(config, num_users=num_users, test_size=size,
+                              noise_var=noise_var)
+  dataset = data.make_dataset(key, sized, size)
+  return dataset, reference_rates(dataset, num_layers, config.wmmse_iters)
+
+
+def held_out_sets(config: config_lib.TrainConfig, sizes: Iterable[int],
+                  size: int, num_layers: int,
+                  snr_db: Optional[float] = None) -> dict:
+  """{K: (dataset, references)} drawn with the run's own test key, at the
+  config's noise level or at `snr_db` (p_max / sigma^2 in dB)."""
+  key = config_lib.run_keys(config.seed).test
+  return {k: _scored_set(config, key, k, size, num_layers, snr_db)
+          for k in sizes}
+
+
+def validation_sets(config: config_lib.TrainConfig, sizes: Iterable[int],
+                    size: int, num_layers: int) -> dict:
+  """{K: (dataset, references)} on keys no training or test set uses."""
+  return {k: _scored_set(config, jax.random.PRNGKey(VALIDATION_KEY + k), k,
+                         size, num_layers) for k in sizes}
+
+
+def percent_of_wmmse(params, sets: dict) -> dict:
+  """{K: % of WMMSE} of params on each set."""
+  return {k: evaluate(params, dataset, references).percent_of_wmmse
+          for k, (dataset, references) in sets.items()}
+
+
+@jax.jit
+def _all_zero_count(params, H: jax.Array, weights: jax.Array) -> jax.Array:
+  powers = jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
+      H, weights)
+  return jnp.sum(jnp.all(powers <= ZERO_POWER, axis=-1))
+
+
+# A network whose every user gets at most this fraction of p_max is "off".
+ZERO_POWER = 1e-6
+
+
+def all_zero_networks(params, dataset: data.Dataset) -> int:
+  """How many networks of the set the model switches off entirely."""
+  return int(sum(int(_all_zero_count(params, dataset.H[s:s + 500],
+                                     dataset.weights[s:s + 500]))
+                 for s in range(0, dataset.H.shape[0], 500)))
+
+
+def num_layers_of(config: config_lib.TrainConfig) -> int:
+  """Unrolled layers of the model a config trains."""
+  return models.num_layers(
+      models.init(config.model, jax.random.PRNGKey(0), config.num_users))
