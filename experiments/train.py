@@ -9,6 +9,7 @@ Rerunning with the same --workdir resumes from the last checkpoint.
 
 import dataclasses
 import json
+import sys
 import time
 from typing import Optional
 
@@ -137,7 +138,9 @@ def main(argv):
     params_io.export_params(
         _EXPORT.value, state.params,
         dict(config=json.loads(config.to_json()), test=row,
-             num_params=models.num_params(state.params)))
+             num_params=models.num_params(state.params),
+             command=" ".join(["python -m experiments.train"] +
+                              sys.argv[1:])))
     print(f"exported params to {_EXPORT.value}")
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax import units
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 from uwgnn_jax.training import evaluation
@@ -94,8 +95,7 @@ def served_direct_snr_db(config: config_lib.TrainConfig,
   from a key no training or test set uses."""
   dataset = data.make_dataset(jax.random.PRNGKey(VERIFY_KEY), config,
                               num_networks, over_snr_range=True)
-  direct = np.diagonal(np.asarray(dataset.H, np.float64), axis1=-2, axis2=-1)
-  medians = 10.0 * np.log10(np.median(np.square(direct), axis=-1))
+  medians = units.median_direct_snr_db(np.asarray(dataset.H), 1.0, 1.0)
   return [round(float(medians.min()), 1), round(float(medians.max()), 1)]
 
 
@@ -130,6 +130,9 @@ def main(argv):
   sizes = [int(k) for k in _USERS.value]
   test_size = _TEST_SIZE.value
   if _QUICK.value:
+    if _WRITE_METADATA.value:
+      raise app.UsageError("--quick results are not a verification; drop "
+                           "--write_metadata.")
     snrs, sizes, test_size = snrs[:2], sizes[:1], 16
   label = (_MODEL.value if _PARAMS.value is None else
            os.path.splitext(os.path.basename(_PARAMS.value))[0])

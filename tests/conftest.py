@@ -14,3 +14,12 @@ jax.config.update(
                  ".pytest_cache", "jax_compilation_cache"))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+# The one tiny training run every test file trains (so its compiled epoch
+# is shared): K = 5, 64 networks in 4 batches, constant rate.
+from uwgnn_jax.training import config as config_lib  # pylint: disable=g-import-not-at-top
+
+TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
+                              batch_size=16, epochs=2, learning_rate=3e-3,
+                              lr_schedule="constant")

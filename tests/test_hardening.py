@@ -3,6 +3,8 @@
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 import warnings
 
 import jax
@@ -17,8 +19,9 @@ from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import train
 from uwgnn_jax.training import workdir as workdir_lib
 
-TINY = config_lib.TrainConfig(num_users=4, train_size=32, test_size=16,
-                              batch_size=16, epochs=1, lr_schedule="constant")
+from conftest import TINY as TWO_EPOCHS
+
+TINY = dataclasses.replace(TWO_EPOCHS, epochs=1)
 quiet = lambda line: None
 
 
@@ -63,12 +66,15 @@ def test_history_lost_by_a_kill_is_rebuilt_and_stale_temp_files_go(
   run = copy_of(trained_workdir, tmp_path)
   (run / train.HISTORY).write_text("")  # Killed before the history line.
   (run / ".tmp-abc123").write_bytes(b"half a checkpoint")
-  train.train_and_evaluate(dataclasses.replace(TINY, epochs=2), str(run),
+  train.train_and_evaluate(TWO_EPOCHS, str(run),
                            log=quiet)
   rows = [json.loads(line) for line in
           (run / train.HISTORY).read_text().splitlines()]
   assert [row["epoch"] for row in rows] == [1, 2]
   assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+  (run / train.HISTORY).write_text("")  # Nothing left to train: rebuilt at
+  train.train_and_evaluate(TWO_EPOCHS, str(run), log=quiet)  # resume alone.
+  assert len((run / train.HISTORY).read_text().splitlines()) == 2
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "random"])
@@ -101,7 +107,7 @@ def test_checkpoint_keeps_state_and_history_exactly(tmp_path):
 def test_unwritable_workdir_fails_before_any_work(tmp_path):
   blocker = tmp_path / "file"
   blocker.write_text("")
-  with pytest.raises(ValueError, match="cannot be created or written"):
+  with pytest.raises(ValueError, match="--workdir .* cannot be created"):
     train.train_and_evaluate(TINY, str(blocker / "run"), log=quiet)
   with pytest.raises(ValueError, match="--export_params .* not writable"):
     workdir_lib.check_writable_file(str(blocker / "p.msgpack"),
@@ -147,8 +153,10 @@ def test_out_of_range_scales_are_errors_not_nan(kwargs, match):
 
 
 def test_extreme_but_legal_scales_stay_finite():
-  # Link SNRs around 10 dB from amplitudes of 1e-10 and of 1e16.
-  for scale, noise_var in ((1e-10, 1e-21), (1e16, 1e31)):
+  # Link SNRs around 10 dB from amplitudes of 1e-10 and of 1e19 (H^2 near
+  # float32's limit: H^2 p overflowed in sum_rate before it divided by
+  # sigma^2).
+  for scale, noise_var in ((1e-10, 1e-21), (1e19, 1e37)):
     H = H4 * scale
     p = uwgnn_jax.allocate(UWGNN, H, noise_var=noise_var)
     p_w = uwgnn_jax.wmmse(H, noise_var=noise_var, num_iters=5)
@@ -172,7 +180,7 @@ def test_incomplete_parameter_trees_name_what_is_wrong():
   wrong = jax.tree.map(lambda x: x, UWGNN)
   wrong["uwgnn"]["f2"]["out"]["bias"] = jnp.zeros(7)
   with pytest.raises(ValueError, match=r"\['f2'\]\['out'\]\['bias'\] has "
-                     r"shape \(7,\), expected \(4,\)"):
+                     r"shape \(7,\) and dtype float32, expected \(4,\)"):
     uwgnn_jax.allocate(wrong, H)
   extra = {"uwgnn": dict(UWGNN["uwgnn"], f9={"w": jnp.ones(2)})}
   with pytest.raises(ValueError, match=r"unexpected \['f9'\]"):
@@ -188,7 +196,7 @@ def test_shared_layer_count_cannot_be_lost():
 
 def test_input_far_outside_the_served_snrs_warns():
   params = uwgnn_jax.pretrained("uwgnn")
-  H = H4 * 1e4  # 80 dB more than the 0-40 dB the model was trained on.
+  H = H4 * 1e4  # 80 dB above the 10 dB test SNR: far past its -5 to 45.
   with pytest.warns(UserWarning, match="far outside"):
     p = uwgnn_jax.allocate(params, H, noise_var=0.1)
   assert np.all(np.isfinite(np.asarray(p)))
@@ -209,3 +217,36 @@ def test_checked_mode_reports_bad_values_under_jit():
   error, _ = safe(H4, -1.0)
   with pytest.raises(Exception, match="`noise_var` must be a finite number"):
     error.throw()
+  error, _ = safe(H4 * 1e19, 1e-30)  # A link SNR of 10^68.
+  with pytest.raises(Exception, match="overflows float32"):
+    error.throw()
+  # A function the user jitted before is checked inside `checked` too, and
+  # still runs plain afterwards (the checks are not baked into its trace).
+  plain = jax.jit(lambda h: uwgnn_jax.allocate(UWGNN, h, noise_var=0.1))
+  plain(H4)
+  error, _ = jax.jit(uwgnn_jax.checked(plain))(H4.at[0, 0, 0].set(jnp.nan))
+  with pytest.raises(Exception, match="`H` has non-finite entries"):
+    error.throw()
+  assert np.all(np.isfinite(np.asarray(plain(H4))))
+
+
+def test_driver_has_a_flag_per_setting_and_checks_them_first(tmp_path):
+  """One subprocess: --helpfull lists a flag for every TrainConfig field;
+  a bad value and an unwritable export path stop the driver before any
+  data is drawn (no workdir is created)."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  run = lambda *flags: subprocess.run(
+      [sys.executable, "-m", "experiments.train", *flags], cwd=root,
+      capture_output=True, text=True, timeout=120)
+  helpfull = run("--helpfull").stdout
+  for field in dataclasses.fields(config_lib.TrainConfig):
+    flag = {"num_users": "users"}.get(field.name, field.name)
+    assert f"--{flag}" in helpfull or f"--[no]{flag}" in helpfull, flag
+  blocker = tmp_path / "file"
+  blocker.write_text("")
+  bad = run("--variance=0", f"--workdir={tmp_path / 'w1'}")
+  assert bad.returncode != 0 and "`variance` must be > 0" in bad.stderr
+  unwritable = run(f"--export_params={blocker / 'p.msgpack'}",
+                   f"--workdir={tmp_path / 'w2'}")
+  assert unwritable.returncode != 0 and "not writable" in unwritable.stderr
+  assert not (tmp_path / "w1").exists() and not (tmp_path / "w2").exists()

@@ -13,12 +13,12 @@ from uwgnn_jax import models
 
 rayleigh = lambda k: channels.rayleigh(k, 20)
 SETTINGS = {  # name: (sampler, noise_var, weighted, lowest % of WMMSE-100)
-    "uwgnn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 100.0),
-    "wcgcn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 98.0),
-    "uwgnn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 98.0),
+    "uwgnn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 98.0),
+    "wcgcn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 97.0),
+    "uwgnn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 95.0),
     "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 96.0),
     "uwmmse": (lambda k: channels.geometric(k, 20),
-               channels.GEOMETRIC_NOISE_VAR, False, 95.0),
+               channels.GEOMETRIC_NOISE_VAR, False, 94.0),
 }
 
 
@@ -29,8 +29,9 @@ def test_shipped_models_are_listed():
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_pretrained_holds_its_level_against_wmmse(name):
   """% of WMMSE-100 on 128 fresh networks at the training SNR, above a floor
-  a few points under what `pretrained_info` records on 2,000 (a model that
-  lost its training, or the wrong features, falls far below it)."""
+  about 5 points under what `pretrained_info` records on 2,000 (128
+  networks scatter by about 3 points; a model that lost its training or
+  reads the wrong features falls to 20-40%)."""
   params = uwgnn_jax.pretrained(name)
   sampler, noise_var, weighted, floor = SETTINGS[name]
   assert models.model_name(params) == name.split("_")[0]

@@ -15,9 +15,7 @@ from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 from uwgnn_jax.training import train
 
-TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
-                              batch_size=16, epochs=2, learning_rate=3e-3,
-                              lr_schedule="constant")
+from conftest import TINY
 quiet = lambda line: None
 
 

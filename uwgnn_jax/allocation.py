@@ -67,23 +67,25 @@ SNR_WARNING_MARGIN_DB = 10.0
 
 
 def warn_if_outside_served_snr(params, H, noise_var, p_max) -> None:
-  """Eager, shipped params only: a UserWarning if the median direct-link
-  SNR H_ii^2 p_max / sigma^2 of the input (dB) lies more than
+  """Eager, shipped params only: a UserWarning if any network's median
+  direct-link SNR H_ii^2 p_max / sigma^2 (dB) lies more than
   SNR_WARNING_MARGIN_DB outside the range the params were trained and
-  verified on (`pretrained_info(name)["served_direct_snr_db"]`)."""
+  verified on (`pretrained_info(name)["served_direct_snr_db"]`, the same
+  per-network statistic over the training distribution)."""
   served = pretrained_params.served_snr_db(params)
   if served is None or not all(
       map(validation.is_concrete, (H, noise_var, p_max))):
     return
   low, high = served
-  direct = np.diagonal(np.asarray(H), axis1=-2, axis2=-1)
-  gain = np.median(np.square(direct, dtype=np.float64))
-  snr_db = 10.0 * np.log10(max(gain * float(p_max) / float(noise_var),
-                               1e-300))
-  if not low - SNR_WARNING_MARGIN_DB <= snr_db <= high + SNR_WARNING_MARGIN_DB:
+  snr_db = units.median_direct_snr_db(H, float(noise_var), float(p_max))
+  outside = ((snr_db < low - SNR_WARNING_MARGIN_DB) |
+             (snr_db > high + SNR_WARNING_MARGIN_DB))
+  if np.any(outside):
+    worst = snr_db[outside].flat[0] if snr_db.ndim else float(snr_db)
     warnings.warn(
-        f"allocate: the median direct-link SNR H_ii^2 p_max / noise_var of "
-        f"this input is {snr_db:.0f} dB, far outside the {low:g} to {high:g} "
+        f"allocate: {int(np.sum(outside))} of {outside.size} networks have a "
+        f"median direct-link SNR H_ii^2 p_max / noise_var (e.g. "
+        f"{worst:.0f} dB) far outside the {low:g} to {high:g} "
         f"dB the shipped {models.model_name(params)} weights were trained "
         "and verified on (pretrained_info); the powers may be poor. Check "
         "the units of H, noise_var and p_max.", stacklevel=3)

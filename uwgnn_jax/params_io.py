@@ -87,7 +87,8 @@ def read_checksummed(path: str) -> bytes:
     data = f.read()
   header = len(CHECKPOINT_MAGIC) + _DIGEST_BYTES
   if not data.startswith(CHECKPOINT_MAGIC) or len(data) < header:
-    raise _corrupt(path, "not a uwgnn-jax checkpoint, or cut short")
+    raise _corrupt(path, "no checksummed uwgnn-jax header: damaged, cut "
+                   "short, or written before checkpoints were checksummed")
   digest, payload = data[len(CHECKPOINT_MAGIC):header], data[header:]
   if hashlib.sha256(payload).digest() != digest:
     raise _corrupt(path, "its SHA-256 does not match its contents")

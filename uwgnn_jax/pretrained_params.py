@@ -27,11 +27,15 @@ def available() -> list:
                 if f.endswith(".msgpack"))
 
 
-def pretrained(name: str) -> models.Params:
-  """Parameters of a shipped model, e.g. pretrained("uwgnn")."""
+def _check_name(name: str) -> None:
   names = available()
   if name not in names:
     raise ValueError(f"Unknown pretrained model {name!r}; available: {names}.")
+
+
+def pretrained(name: str) -> models.Params:
+  """Parameters of a shipped model, e.g. pretrained("uwgnn")."""
+  _check_name(name)
   params = params_io.load_params(os.path.join(_FOLDER, name + ".msgpack"))
   served = pretrained_info(name).get("served_direct_snr_db")
   if served is not None:
@@ -54,8 +58,6 @@ def served_snr_db(params) -> Optional[tuple]:
 
 def pretrained_info(name: str) -> dict:
   """The training command and held-out results recorded for `name`."""
-  names = available()
-  if name not in names:
-    raise ValueError(f"Unknown pretrained model {name!r}; available: {names}.")
+  _check_name(name)
   with open(os.path.join(_FOLDER, name + ".json")) as f:
     return json.load(f)

@@ -78,7 +78,7 @@ def sinr(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0) -> jax.Array:
   H = validation.check_channel(H)
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
-  validation.check_canonical_scale(H, noise_var, p)
+  validation.check_canonical_scale(H, noise_var, jnp.maximum(p, 1.0))
   return _sinr_jit(H, p, noise_var)
 
 
@@ -100,5 +100,5 @@ def sum_rate(H: ArrayLike, p: ArrayLike, *, noise_var: float = 1.0,
   p = validation.check_power(p, H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   weights = validation.check_weights(weights, H, broadcast=False)
-  validation.check_canonical_scale(H, noise_var, p)
+  validation.check_canonical_scale(H, noise_var, jnp.maximum(p, 1.0))
   return _sum_rate_jit(H, p, noise_var, weights)

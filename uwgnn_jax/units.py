@@ -10,6 +10,7 @@ budget 1, and the public functions rescale at their edge.
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 
@@ -37,3 +38,11 @@ def from_canonical_power(p: ArrayLike, p_max: ArrayLike) -> jax.Array:
 def snr_db_to_noise_var(snr_db: float, p_max: float = 1.0) -> float:
   """Noise variance sigma^2 for SNR = p_max / sigma^2 given in dB."""
   return float(p_max) / (10.0 ** (float(snr_db) / 10.0))
+
+
+def median_direct_snr_db(H, noise_var: float, p_max: float) -> np.ndarray:
+  """Per network, the median direct-link SNR H_ii^2 p_max / sigma^2 in dB,
+  computed on the host in float64. H [..., K, K] -> [...]."""
+  direct = np.diagonal(np.asarray(H, np.float64), axis1=-2, axis2=-1)
+  gains = np.median(np.square(direct), axis=-1) * p_max / noise_var
+  return 10.0 * np.log10(np.maximum(gains, 1e-300))

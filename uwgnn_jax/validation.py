@@ -10,17 +10,12 @@ wrapped in `checked`, which turns the same checks into `checkify` checks:
     error.throw()   # ValueError-like JaxRuntimeError naming the argument
 """
 
-import functools
-import threading
 from typing import Callable, Optional
 
 import jax
 from jax.experimental import checkify
 import jax.numpy as jnp
 import numpy as np
-
-_STATE = threading.local()  # .checking: tracing inside `checked`.
-
 
 def is_concrete(x) -> bool:
   return not isinstance(x, jax.core.Tracer)
@@ -30,25 +25,18 @@ def checked(fn: Callable) -> Callable:
   """`fn` with our input checks as checkify checks, for use under jit.
 
   Returns a function giving (checkify.Error, fn's output); `.throw()` on the
-  error raises with the message the eager call's ValueError would give. Only
-  checks of traced values become checkify checks; concrete values still
-  raise ValueError at once.
+  error raises with the message the eager call's ValueError would give.
+  The checks of traced values are `checkify.debug_check`s, emitted whenever
+  our functions are traced: inside `checked` they report, anywhere else
+  (a plain jit, or a trace jit cached before) they are no-ops, so no trace
+  cache can turn them on or off. Concrete values still raise ValueError.
   """
-  @functools.wraps(fn)
-  def with_checks(*args, **kwargs):
-    previous = getattr(_STATE, "checking", False)
-    _STATE.checking = True
-    try:
-      return fn(*args, **kwargs)
-    finally:
-      _STATE.checking = previous
-  return checkify.checkify(with_checks, errors=checkify.user_checks)
+  return checkify.checkify(fn, errors=checkify.user_checks)
 
 
 def _traced_check(predicate: jax.Array, message: str, **values) -> None:
-  """A checkify check while tracing inside `checked`; nothing otherwise."""
-  if getattr(_STATE, "checking", False):
-    checkify.check(predicate, message, **values)
+  """A check of traced values that reports only under `checked`."""
+  checkify.debug_check(predicate, message, **values)
 
 
 def check_channel(H, name: str = "H") -> jax.Array:
@@ -93,7 +81,7 @@ def check_positive_scalar(value, name: str) -> jax.Array:
   """Checks noise_var / p_max: a scalar in float32's normal range (> 0)."""
   try:
     arr = jnp.asarray(value)
-  except TypeError as e:
+  except (TypeError, OverflowError) as e:
     raise ValueError(f"`{name}` must be a number; got {value!r}.") from e
   if arr.ndim != 0:
     raise ValueError(f"`{name}` must be a scalar; got shape {arr.shape}.")
@@ -117,7 +105,9 @@ def check_positive_scalar(value, name: str) -> jax.Array:
 
 def check_canonical_scale(H: jax.Array, noise_var, power) -> None:
   """ValueError if the canonical gains max(H)^2 power / noise_var of K links
-  add up past float32's range (power: p_max, or the largest p given).
+  add up past float32's range. power: p_max where the core works on
+  H sqrt(p_max / sigma^2) (allocate, wmmse); max(p, 1) where it works on
+  H / sigma at powers p (sum_rate, sinr).
 
   Only on concrete input; the error names all three arguments, since any of
   them can be rescaled to fix it.
@@ -125,17 +115,14 @@ def check_canonical_scale(H: jax.Array, noise_var, power) -> None:
   if H.size == 0:
     return
   if not all(map(is_concrete, (H, noise_var, power))):
-    if not getattr(_STATE, "checking", False):
-      return
-    gain = (jnp.max(H) ** 2 * jnp.maximum(jnp.max(power), 1.0) /
-            jnp.asarray(noise_var))
+    gain = jnp.max(H) ** 2 * jnp.max(power) / jnp.asarray(noise_var)
     _traced_check(gain * H.shape[-1] <= CANONICAL_GAIN_LIMIT,
                   "`H`, `noise_var` and the power budget give a link SNR "
                   "max(H)^2 p / noise_var = {g} that overflows float32 when "
                   "K of them add up. Rescale H or noise_var.", g=gain)
     return
-  gain = (float(np.max(np.asarray(H))) ** 2 * max(float(np.max(power)), 1.0)
-          / float(noise_var))
+  gain = (float(np.max(np.asarray(H))) ** 2 * float(np.max(power)) /
+          float(noise_var))
   if gain * H.shape[-1] > CANONICAL_GAIN_LIMIT:
     raise ValueError(
         f"`H`, `noise_var` and the power budget give a link SNR "

@@ -116,11 +116,13 @@ def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   return {name: module.init(key, *example_inputs(name, num_users))["params"]}
 
 
-_VALID_SIGNATURES = set()  # (name, ((path, shape), ...)) already checked.
+# (name, ((path, (shape, dtype)), ...)) of trees already found valid.
+_VALID_SIGNATURES = set()
 
 
 def _shapes(tree) -> dict:
-  return {jax.tree_util.keystr(path): getattr(leaf, "shape", None)
+  return {jax.tree_util.keystr(path): (getattr(leaf, "shape", None),
+                                       str(getattr(leaf, "dtype", None)))
           for path, leaf in jax.tree_util.tree_leaves_with_path(tree)}
 
 
@@ -141,7 +143,8 @@ def check_params(params: Params) -> None:
   want = _shapes(expected)
   problems = [f"missing {k}" for k in want if k not in got]
   problems += [f"unexpected {k}" for k in got if k not in want]
-  problems += [f"{k} has shape {got[k]}, expected {want[k]}"
+  problems += [f"{k} has shape {got[k][0]} and dtype {got[k][1]}, expected "
+               f"{want[k][0]} and {want[k][1]}"
                for k in want if k in got and got[k] != want[k]]
   if problems:
     raise ValueError(

@@ -16,6 +16,8 @@ LR_SCHEDULES = ("constant", "cosine")
 # (every power 0 after one epoch; BUILD_NOTES.md).
 DEFAULT_LEARNING_RATES = {"mlp": 1e-3}
 DEFAULT_LEARNING_RATE = 3e-3
+# Training SNRs beyond +-150 dB would over- or underflow float32 gains.
+SNR_DB_LIMIT = 150.0
 
 
 class RunKeys(NamedTuple):
@@ -95,6 +97,15 @@ class TrainConfig:
     if self.lr_schedule not in LR_SCHEDULES:
       raise ValueError(f"`lr_schedule` must be one of {LR_SCHEDULES}; "
                        f"got {self.lr_schedule!r}.")
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      if field.type in (int, bool, str) and not (
+          type(value) is field.type or (field.type is int and isinstance(
+              value, int) and not isinstance(value, bool))):
+        raise ValueError(f"`{field.name}` must be of type "
+                         f"{field.type.__name__}; got {value!r}.")
+    if not 0 <= self.seed < 2**32:
+      raise ValueError(f"`seed` must lie in [0, 2^32); got {self.seed}.")
     for name in ("num_users", "train_size", "test_size", "batch_size"):
       if getattr(self, name) < 1:
         raise ValueError(f"`{name}` must be >= 1; got {getattr(self, name)}.")
@@ -116,12 +127,18 @@ class TrainConfig:
       raise ValueError(f"`drop_prob` must lie in [0, 1); got {self.drop_prob}.")
     if self.noise_var is not None:
       _check_finite(self, "noise_var", lower=0.0, inclusive=False)
+      if not 1.2e-38 <= self.noise_var <= 3.4e38:
+        raise ValueError("`noise_var` must lie in float32's normal range; "
+                         f"got {self.noise_var}.")
     if (self.snr_db_min is None) != (self.snr_db_max is None):
       raise ValueError("`snr_db_min` and `snr_db_max` go together; got "
                        f"{self.snr_db_min} and {self.snr_db_max}.")
     if self.snr_db_min is not None:
-      _check_finite(self, "snr_db_min")
+      _check_finite(self, "snr_db_min", lower=-SNR_DB_LIMIT)
       _check_finite(self, "snr_db_max", lower=self.snr_db_min, inclusive=True)
+      if self.snr_db_max > SNR_DB_LIMIT:
+        raise ValueError(f"`snr_db_max` must be <= {SNR_DB_LIMIT:g} dB (float32 "
+                         f"gains); got {self.snr_db_max}.")
 
   @property
   def effective_noise_var(self) -> float:

@@ -23,12 +23,15 @@ from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 
 
+def model_powers(params, H: jax.Array, weights: jax.Array) -> jax.Array:
+  """A model's canonical powers [B, K] on canonical networks H [B, K, K]."""
+  return jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
+      H, weights)
+
+
 def batch_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
   """Weighted sum rate [B] (bits) of a model on canonical networks."""
-  def single(h, a):
-    p = models.apply_canonical(params, h, a)
-    return rates.sum_rate_single(h, p, 1.0, a)
-  return jax.vmap(single)(H, weights)
+  return canonical_rates(H, model_powers(params, H, weights), weights)
 
 
 
@@ -52,13 +55,19 @@ class Evaluation(NamedTuple):
                 self.wmmse_rate)
 
 
-def _chunked_mean(rates_fn, dataset: data.Dataset, chunk: int = 500) -> float:
-  """Mean of rates_fn(H, weights) -> [n] over the set, in chunks."""
-  total = 0.0
-  for start in range(0, dataset.H.shape[0], chunk):
-    total += float(jnp.sum(rates_fn(dataset.H[start:start + chunk],
-                                    dataset.weights[start:start + chunk])))
-  return total / dataset.H.shape[0]
+CHUNK = 500  # Networks per call when scoring a set.
+
+
+def _chunked_sum(fn, dataset: data.Dataset) -> float:
+  """Sum of fn(H, weights) -> [n] (or a scalar) over the set, in chunks."""
+  return sum(float(jnp.sum(fn(dataset.H[s:s + CHUNK],
+                              dataset.weights[s:s + CHUNK])))
+             for s in range(0, dataset.H.shape[0], CHUNK))
+
+
+def _chunked_mean(rates_fn, dataset: data.Dataset) -> float:
+  """Mean of rates_fn(H, weights) -> [n] over the set."""
+  return _chunked_sum(rates_fn, dataset) / dataset.H.shape[0]
 
 
 @jax.jit
@@ -140,8 +149,7 @@ def percent_of_wmmse(params, sets: dict) -> dict:
 
 @jax.jit
 def _all_zero_count(params, H: jax.Array, weights: jax.Array) -> jax.Array:
-  powers = jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
-      H, weights)
+  powers = model_powers(params, H, weights)
   return jnp.sum(jnp.all(powers <= ZERO_POWER, axis=-1))
 
 
@@ -151,9 +159,8 @@ ZERO_POWER = 1e-6
 
 def all_zero_networks(params, dataset: data.Dataset) -> int:
   """How many networks of the set the model switches off entirely."""
-  return int(sum(int(_all_zero_count(params, dataset.H[s:s + 500],
-                                     dataset.weights[s:s + 500]))
-                 for s in range(0, dataset.H.shape[0], 500)))
+  return int(_chunked_sum(lambda h, a: _all_zero_count(params, h, a),
+                          dataset))
 
 
 def num_layers_of(config: config_lib.TrainConfig) -> int:

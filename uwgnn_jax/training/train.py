@@ -198,6 +198,10 @@ def train_and_evaluate(config: config_lib.TrainConfig,
   Returns:
     (final TrainState, Evaluation on the held-out test set).
   """
+  if eval_only and (workdir is None or not os.path.exists(
+      os.path.join(workdir, CHECKPOINT))):
+    raise ValueError(f"--eval_only needs a checkpoint in --workdir; "
+                     f"found none in {workdir}.")
   if workdir is None:
     return _run(config, None, log, eval_only, on_epoch)
   with workdir_lib.hold(workdir):
@@ -228,9 +232,6 @@ def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
   references = evaluation.reference_rates(
       test_set, models.num_layers(state.params), config.wmmse_iters)
   if eval_only:
-    if workdir is None or not os.path.exists(os.path.join(workdir, CHECKPOINT)):
-      raise ValueError(f"--eval_only needs a checkpoint in --workdir; "
-                       f"found none in {workdir}.")
     return state, evaluation.evaluate(state.params, test_set, references)
 
   train_set = data.make_dataset(keys.train, config, config.train_size,

@@ -12,6 +12,7 @@ import errno
 import fcntl
 import glob
 import os
+import tempfile
 
 LOCK = ".lock"
 
@@ -28,40 +29,45 @@ def _holder_pid(lock_path: str) -> str:
 def hold(workdir: str):
   """Exclusive use of `workdir` for the body; ValueError if another run has it
   or it cannot be written."""
+  check_writable_file(os.path.join(workdir, LOCK), "--workdir")
   try:
-    os.makedirs(workdir, exist_ok=True)
     fd = os.open(os.path.join(workdir, LOCK), os.O_RDWR | os.O_CREAT, 0o644)
   except OSError as e:
-    raise ValueError(
-        f"--workdir {workdir} cannot be created or written: {e.strerror}.") from e
+    raise ValueError(f"--workdir {workdir}: cannot open its lock file "
+                     f"({e.strerror}).") from e
   try:
     try:
       fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
       if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-        raise
+        raise ValueError(f"--workdir {workdir}: cannot lock it "
+                         f"({e.strerror}).") from e
       raise ValueError(
           f"--workdir {workdir} is in use by another run (pid "
           f"{_holder_pid(os.path.join(workdir, LOCK))}); wait for it to end "
           "or use another workdir.") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    for stale in glob.glob(os.path.join(workdir, ".tmp-*")):
-      os.remove(stale)
+    try:
+      os.ftruncate(fd, 0)
+      os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+      for stale in glob.glob(os.path.join(workdir, ".tmp-*")):
+        os.remove(stale)
+    except OSError as e:
+      raise ValueError(f"--workdir {workdir} cannot be written "
+                       f"({e.strerror}).") from e
     yield workdir
   finally:
     os.close(fd)  # Releases the lock.
 
 
 def check_writable_file(path: str, flag: str) -> None:
-  """ValueError unless a file can be created at `path` (its folder made)."""
+  """ValueError unless files can be created (and renamed, removed) in the
+  folder of `path`; makes the folder if needed."""
   folder = os.path.dirname(os.path.abspath(path))
   try:
     os.makedirs(folder, exist_ok=True)
-    probe = os.path.join(folder, f".tmp-probe-{os.getpid()}")
-    with open(probe, "wb"):
-      pass
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=".tmp-probe-")
+    os.close(fd)
     os.remove(probe)
   except OSError as e:
-    raise ValueError(f"{flag} {path}: its folder {folder} is not writable "
-                     f"({e.strerror}).") from e
+    raise ValueError(f"{flag} {path}: its folder {folder} cannot be created "
+                     f"or is not writable ({e.strerror}).") from e
