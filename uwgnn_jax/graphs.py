@@ -31,6 +31,28 @@ import numpy as np
 from uwgnn_jax import validation
 
 
+@jax.custom_jvp
+def _max_over_other_senders(messages: jax.Array) -> jax.Array:
+  """max_{j != i} messages[i, j]: [K, K, F] -> [K, F]."""
+  mask = ~jnp.eye(messages.shape[0], dtype=bool)[:, :, None]
+  return jnp.max(jnp.where(mask, messages, -jnp.inf), axis=1)
+
+
+@_max_over_other_senders.defjvp
+def _max_over_other_senders_jvp(primals, tangents):
+  """The tangent of the winning sender, chosen on the same values that give
+  the primal. jnp.max's own rule compares a recomputed operand with the
+  result and divides by the number of matches; where XLA fuses the two
+  computations differently (backend optimisation level 0) nothing matched
+  and the gradient was 0/0 = NaN."""
+  (messages,), (tangent,) = primals, tangents
+  mask = ~jnp.eye(messages.shape[0], dtype=bool)[:, :, None]
+  masked = jnp.where(mask, messages, -jnp.inf)
+  winner = jnp.argmax(masked, axis=1)[:, None, :]
+  pick = lambda x: jnp.take_along_axis(x, winner, axis=1)[:, 0]
+  return pick(masked), pick(tangent)
+
+
 class DenseGraph(NamedTuple):
   """Fully connected directed graph of one K-user network (no self loops).
 
@@ -50,7 +72,7 @@ class DenseGraph(NamedTuple):
     """MAX over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
     if self.num_nodes == 1:
       return jnp.zeros_like(messages[:, 0])
-    return jnp.max(jnp.where(self._mask(), messages, -jnp.inf), axis=1)
+    return _max_over_other_senders(messages)
 
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Sum over incoming edges: [K, K, F] -> [K, F]."""
