@@ -18,7 +18,6 @@ Every f_n is in -> hidden -> out with ReLU on the hidden layer. Defaults
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 
 from uwgnn_jax.models import layers
 

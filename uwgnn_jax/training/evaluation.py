@@ -13,7 +13,6 @@ from typing import Iterable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from uwgnn_jax import models
 from uwgnn_jax import rates

@@ -66,8 +66,7 @@ def loss_fn(params, H, weights, targets, supervised: bool,
   of a 0 dB one and would dominate the plain sum).
   """
   if supervised:
-    powers = jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
-        H, weights)
+    powers = evaluation.model_powers(params, H, weights)
     return jnp.mean(jnp.square(powers - targets))
   model_rates = evaluation.batch_rates(params, H, weights)
   if relative:
