@@ -1,11 +1,19 @@
-"""Suite-wide settings: strict numerics (after equinox), and JAX's
-persistent compilation cache, so that programs the suite compiles more than
-once (the same computation behind distinct jit objects) and reruns of the
-suite compile once."""
+"""Suite-wide settings: strict numerics (after equinox); XLA's backend
+optimisation level 0, since the suite's tiny programs spend their time
+compiling, not running (it also keeps level 0's gradients under test, see
+test_model_transforms.py); and JAX's persistent compilation cache, so that
+programs the suite compiles more than once (the same computation behind
+distinct jit objects, or in the other pytest-xdist worker) compile once."""
 
 import os
 
-import jax
+# Before jax starts its backend; subprocesses the tests start inherit it.
+os.environ["XLA_FLAGS"] = " ".join(filter(None, [
+    os.environ.get("XLA_FLAGS", ""),
+    "--xla_backend_optimization_level=0",
+    "--xla_llvm_disable_expensive_passes=true"]))
+
+import jax  # pylint: disable=g-import-not-at-top
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update(
