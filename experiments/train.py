@@ -56,6 +56,8 @@ _HELP = {
     "snr_db_min": "Train over SNRs: lowest p_max / sigma^2 (dB) of the "
                   "training networks (with --snr_db_max).",
     "snr_db_max": "Train over SNRs: highest SNR (dB).",
+    "message_dim": "UWGNN message width (default 16).",
+    "intermediate_dim": "UWGNN intermediate-variable width (default 4).",
     "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
                      "(unsupervised models), so every SNR weighs alike.",
 }
@@ -70,6 +72,8 @@ def _define_config_flags() -> dict:
     default = getattr(defaults, name)
     if name == "learning_rate" or field.type == Optional[float]:
       default, define = None, flags.DEFINE_float
+    elif field.type == Optional[int]:
+      define = flags.DEFINE_integer
     elif name in _CHOICES:
       holders[name] = flags.DEFINE_enum(flag, default, _CHOICES[name],
                                         _HELP[name])

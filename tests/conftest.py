@@ -13,15 +13,17 @@ os.environ["XLA_FLAGS"] = " ".join(filter(None, [
     "--xla_backend_optimization_level=0",
     "--xla_llvm_disable_expensive_passes=true"]))
 
+# The persistent cache through the environment, so that the experiment
+# drivers the tests run as subprocesses share it.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    ".pytest_cache", "jax_compilation_cache"))
+os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+
 import jax  # pylint: disable=g-import-not-at-top
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
-jax.config.update(
-    "jax_compilation_cache_dir",
-    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                 ".pytest_cache", "jax_compilation_cache"))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 # The one tiny training run every test file trains (so its compiled epoch

@@ -85,6 +85,10 @@ class TrainConfig:
   # Unsupervised loss relative to WMMSE-`wmmse_iters` on each training
   # network (-mean WSR / WSR_WMMSE), so that every SNR weighs alike.
   relative_loss: bool = False
+  # UWGNN widths (UWGNN paper Fig. 3): None keeps the module's default
+  # (message 16, intermediate 4).
+  message_dim: Optional[int] = None
+  intermediate_dim: Optional[int] = None
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -130,6 +134,15 @@ class TrainConfig:
       if not 1.2e-38 <= self.noise_var <= 3.4e38:
         raise ValueError("`noise_var` must lie in float32's normal range; "
                          f"got {self.noise_var}.")
+    for name in ("message_dim", "intermediate_dim"):
+      value = getattr(self, name)
+      if value is None:
+        continue
+      if self.model != "uwgnn":
+        raise ValueError(f"`{name}` sizes UWGNN only; got {value} for "
+                         f"model {self.model!r}.")
+      if type(value) is not int or value < 1:
+        raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
     if (self.snr_db_min is None) != (self.snr_db_max is None):
       raise ValueError("`snr_db_min` and `snr_db_max` go together; got "
                        f"{self.snr_db_min} and {self.snr_db_max}.")
@@ -149,6 +162,20 @@ class TrainConfig:
     return channels.RAYLEIGH_NOISE_VAR
 
   @property
+  def program_key(self) -> "TrainConfig":
+    """This config with the fields that only choose data (channel, noise,
+    weights, seed, test size) at their defaults: two configs with one key
+    train with the same compiled program (`train.make_train_epoch`)."""
+    return dataclasses.replace(self, **{
+        name: getattr(_DEFAULT_CONFIG, name) for name in DATA_FIELDS})
+
+  @property
+  def model_sizes(self) -> dict:
+    """Keyword sizes for `models.init` (only those set)."""
+    sizes = dict(message=self.message_dim, intermediate=self.intermediate_dim)
+    return {name: value for name, value in sizes.items() if value is not None}
+
+  @property
   def steps_per_epoch(self) -> int:
     return self.train_size // self.batch_size
 
@@ -158,3 +185,11 @@ class TrainConfig:
   @classmethod
   def from_json(cls, text: str) -> "TrainConfig":
     return cls(**json.loads(text))
+
+
+# Fields that choose the data a program trains on, not the program.
+DATA_FIELDS = ("channel", "noise_var", "p_max", "weighted", "test_size",
+               "seed", "wmmse_iters", "variance", "rician_mean", "drop_prob",
+               "speed", "elapsed_time", "density", "fixed_layout",
+               "snr_db_min", "snr_db_max")
+_DEFAULT_CONFIG = TrainConfig()

@@ -52,7 +52,7 @@ def make_optimizer(config: config_lib.TrainConfig) -> optax.GradientTransformati
 
 def init_state(config: config_lib.TrainConfig) -> TrainState:
   params = models.init(config.model, config_lib.run_keys(config.seed).init,
-                       config.num_users)
+                       config.num_users, **config.model_sizes)
   opt_state = make_optimizer(config).init(params)
   return TrainState(jnp.zeros((), jnp.int32), params, opt_state)
 
@@ -74,11 +74,15 @@ def loss_fn(params, H, weights, targets, supervised: bool,
   return -jnp.mean(model_rates)
 
 
-@functools.lru_cache(maxsize=32)
 def make_train_step(config: config_lib.TrainConfig) -> Callable:
   """A jitted (state, H [B,K,K], weights [B,K], targets) -> (state, loss);
   targets: WMMSE powers [B, K] (supervised), rates [B] (relative loss), or
-  unused zeros [B]."""
+  unused zeros [B]. Shared by configs with one `program_key`."""
+  return _make_train_step(config.program_key)
+
+
+@functools.lru_cache(maxsize=32)
+def _make_train_step(config: config_lib.TrainConfig) -> Callable:
   optimizer = make_optimizer(config)
   supervised = models.MODELS[config.model].supervised
   relative = config.relative_loss
@@ -94,12 +98,17 @@ def make_train_step(config: config_lib.TrainConfig) -> Callable:
   return train_step
 
 
-@functools.lru_cache(maxsize=32)
 def make_train_epoch(config: config_lib.TrainConfig) -> Callable:
   """A jitted epoch: shuffle with `key`, scan `train_step` over batches.
 
-  Cached per config (frozen, hashable), so runs of one config compile once.
+  Cached per `config.program_key` (frozen, hashable): runs that differ only
+  in their data (channel, seed, ...) compile once.
   """
+  return _make_train_epoch(config.program_key)
+
+
+@functools.lru_cache(maxsize=32)
+def _make_train_epoch(config: config_lib.TrainConfig) -> Callable:
   train_step = make_train_step(config)
   steps, batch = config.steps_per_epoch, config.batch_size
 

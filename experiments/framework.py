@@ -1,0 +1,258 @@
+r"""What every paper reproduction shares: flags, a trained-model cache,
+scoring on shared held-out sets, progress lines, results.json and plots.
+
+An experiment is a module under `experiments/` that defines an
+`EXPERIMENT = framework.Experiment(...)` and ends with
+`framework.main(EXPERIMENT)`; it runs alone
+(`python -m experiments.uwgnn_fig5 --quick`) or with the others
+(`python -m experiments.reproduce --quick --only=uwgnn_fig5`).
+
+Trained models are cached by their full `TrainConfig` under
+`<workdir>/models/<model>-K<K>-<hash>/`: experiments that share a model
+train it once, and a killed run resumes from the model's last checkpoint
+(the training workdir's own lock and checksums apply).
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from typing import Callable, Iterable, NamedTuple, Optional
+
+from absl import app
+from absl import flags
+
+from uwgnn_jax import params_io
+from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import evaluation
+from uwgnn_jax.training import train
+
+from experiments import results_io
+
+_FLAGS = {}
+
+
+def define_flags() -> dict:
+  """The flags every experiment takes, defined once on first call (not at
+  import, so that importing an experiment defines no flags)."""
+  if not _FLAGS:
+    _FLAGS.update(
+        quick=flags.DEFINE_bool(
+            "quick", False,
+            "Tiny sizes (seconds, for tests); numbers mean nothing."),
+        workdir=flags.DEFINE_string(
+            "workdir", "workdirs/reproduce",
+            "Trained-model cache shared by the experiments (resumable)."),
+        results_dir=flags.DEFINE_string(
+            "results_dir", "results",
+            "results/<experiment>/ gets results.json and the plots."),
+        seeds=flags.DEFINE_integer(
+            "seeds", None, "Seeds per point where an experiment averages "
+            "over seeds (default: the experiment's own)."))
+  return _FLAGS
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+  """How big a run is: the paper's setting, or the tiny `--quick` one."""
+  train_size: int
+  test_size: int
+  epochs: int
+  batch_size: int
+  num_users: Callable[[int], int]  # The paper's K -> the K this run uses.
+  seeds: int  # Default seeds where an experiment averages over seeds.
+
+
+FULL = Sizes(train_size=10_000, test_size=2_000, epochs=30, batch_size=64,
+             num_users=lambda k: k, seeds=5)
+# Every quick run trains at K = 5 on 64 networks with a constant rate: the
+# test suite's own tiny config (tests/conftest.py TINY), so that the quick
+# runs share compiled programs with each other and with the suite's.
+QUICK = Sizes(train_size=64, test_size=32, epochs=2, batch_size=16,
+              num_users=lambda k: 5, seeds=1)
+QUICK_OPTIMIZER = dict(learning_rate=3e-3, lr_schedule="constant")
+
+
+class Trained(NamedTuple):
+  """A cached trained model: params, per-epoch history, its own test row."""
+  params: dict
+  history: list
+  test: dict
+  config: config_lib.TrainConfig
+
+
+class Progress:
+  """One line per unit of work: done / total, elapsed and time left."""
+
+  def __init__(self, name: str, total: int, log: Callable[[str], None] = print):
+    self._name, self._total, self._log = name, max(total, 1), log
+    self._done, self._start = 0, time.perf_counter()
+
+  def step(self, what: str) -> None:
+    self._done += 1
+    elapsed = time.perf_counter() - self._start
+    left = elapsed / self._done * (self._total - self._done)
+    self._log(f"[{self._name}] {self._done}/{self._total} {what}  "
+              f"({elapsed:.0f} s elapsed, ~{left:.0f} s left)")
+
+
+class Context:
+  """What an experiment's `run` gets: sizes, the model cache, scoring."""
+
+  def __init__(self, name: str, quick: bool, workdir: str,
+               seeds: Optional[int] = None,
+               log: Callable[[str], None] = print):
+    self.name, self.quick, self.workdir, self.log = name, quick, workdir, log
+    self.sizes = QUICK if quick else FULL
+    self.seeds = seeds if seeds is not None else self.sizes.seeds
+
+  def config(self, **overrides) -> config_lib.TrainConfig:
+    """A TrainConfig at this run's sizes (K given as the paper's K)."""
+    overrides.setdefault("num_users", 20)
+    overrides["num_users"] = self.sizes.num_users(overrides["num_users"])
+    values = dict(train_size=self.sizes.train_size,
+                  test_size=self.sizes.test_size, epochs=self.sizes.epochs,
+                  batch_size=self.sizes.batch_size)
+    values.update(overrides)
+    if self.quick:  # Tiny whatever the experiment asks.
+      for name in ("train_size", "test_size", "epochs", "batch_size"):
+        values[name] = min(values[name], getattr(self.sizes, name))
+      values.update(QUICK_OPTIMIZER)
+    return config_lib.TrainConfig(**values)
+
+  def progress(self, total: int) -> Progress:
+    return Progress(self.name, total, self.log)
+
+  def train(self, config: config_lib.TrainConfig) -> Trained:
+    return trained(config, os.path.join(self.workdir, "models"), self.log)
+
+
+def config_hash(config: config_lib.TrainConfig) -> str:
+  return hashlib.sha256(config.to_json().encode()).hexdigest()[:12]
+
+
+def model_dir(config: config_lib.TrainConfig, cache_dir: str) -> str:
+  return os.path.join(cache_dir, f"{config.model}-K{config.num_users}-"
+                      f"{config_hash(config)}")
+
+
+def trained(config: config_lib.TrainConfig, cache_dir: str,
+            log: Callable[[str], None] = print) -> Trained:
+  """The model `config` trains, from the cache or trained (resuming) now."""
+  run_dir = model_dir(config, cache_dir)
+  final = os.path.join(run_dir, "final.msgpack")
+  if os.path.exists(final):
+    with open(os.path.splitext(final)[0] + ".json") as f:
+      info = json.load(f)
+    return Trained(params_io.load_params(final, config.model),
+                   info["history"], info["test"], config)
+  os.makedirs(run_dir, exist_ok=True)
+  start = time.perf_counter()
+  every = max(1, config.epochs // 5)
+  state, result = train.train_and_evaluate(
+      config, run_dir, log=lambda line: None,
+      on_epoch=lambda epoch, state, loss: (
+          epoch % every == 0 and log(f"  {config.model} K={config.num_users}"
+                                     f" epoch {epoch}/{config.epochs}")))
+  with open(os.path.join(run_dir, train.HISTORY)) as f:
+    history = [json.loads(line) for line in f if line.strip()]
+  info = dict(config=json.loads(config.to_json()), history=history,
+              test=result.row(), seconds=time.perf_counter() - start)
+  params_io.export_params(final, state.params, info)
+  return Trained(state.params, history, result.row(), config)
+
+
+def scored_sets(test_configs: Iterable[config_lib.TrainConfig],
+                num_layers: int = 3) -> list:
+  """(dataset, references) per test config, drawn with each config's test
+  key; the references (WMMSE-100, Tr-WMMSE, full power) are computed once
+  and shared by every model scored on the set."""
+  return [next(iter(evaluation.held_out_sets(
+      c, [c.num_users], c.test_size, num_layers).values()))
+          for c in test_configs]
+
+
+def percent(params, scored_set) -> float:
+  """% of WMMSE-100 of params on one (dataset, references) set."""
+  dataset, references = scored_set
+  return evaluation.evaluate(params, dataset, references).percent_of_wmmse
+
+
+def references_percent(scored_set) -> dict:
+  """Tr-WMMSE and full power as % of WMMSE-100 on the set."""
+  _, references = scored_set
+  wmmse = references["wmmse_rate"]
+  return dict(truncated_wmmse=100.0 * references["truncated_wmmse_rate"] /
+              wmmse, full_power=100.0 * references["full_power_rate"] / wmmse,
+              wmmse_rate=wmmse)
+
+
+def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
+               x_name: str, progress: Progress) -> list:
+  """One row per test point x: every trained model's % of WMMSE-100 (and
+  Tr-WMMSE's and full power's) on x's held-out set, test_config_at(x)."""
+  rows = []
+  for x in grid:
+    scored, = scored_sets([test_config_at(x)])
+    row = {x_name: x, **references_percent(scored)}
+    for name, params in trained.items():
+      row[name] = percent(params, scored)
+    rows.append(row)
+    progress.step(f"{x_name} = {x}: " + ", ".join(
+        f"{name} {row[name]:.1f}%" for name in trained))
+  return rows
+
+
+def mean_and_std(values: list) -> dict:
+  n = len(values)
+  mean = sum(values) / n
+  var = sum((v - mean) ** 2 for v in values) / max(n - 1, 1)
+  return dict(mean=mean, std=var ** 0.5, n=n, values=values)
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+  """One table or figure.
+
+  run(ctx) -> (config dict, results dict); plot(results, out_dir) -> the
+  paths of the figures it wrote.
+  """
+  name: str
+  title: str
+  run: Callable[[Context], tuple]
+  plot: Callable[[dict, str], list]
+
+
+def run_experiment(experiment: Experiment, quick: bool, workdir: str,
+                   results_dir: str, seeds: Optional[int] = None,
+                   log: Callable[[str], None] = print) -> str:
+  """Runs one experiment; writes results.json and its plots. Returns the
+  results directory."""
+  start = time.perf_counter()
+  ctx = Context(experiment.name, quick, workdir, seeds, log)
+  log(f"[{experiment.name}] {experiment.title}"
+      f"{' (quick)' if quick else ''}")
+  config, results = experiment.run(ctx)
+  out_dir = os.path.join(results_dir, experiment.name)
+  config = dict(config, quick=quick, seeds=ctx.seeds)
+  path = results_io.write(out_dir, config, results,
+                          time.perf_counter() - start)
+  plots = experiment.plot(results, out_dir)
+  log(f"[{experiment.name}] wrote {path} and {', '.join(plots)} "
+      f"in {time.perf_counter() - start:.0f} s")
+  return out_dir
+
+
+def run_from_flags(experiment: Experiment) -> str:
+  values = {name: holder.value for name, holder in define_flags().items()}
+  if values["seeds"] is not None and values["seeds"] < 1:
+    raise app.UsageError(f"--seeds must be >= 1; got {values['seeds']}.")
+  return run_experiment(experiment, values["quick"], values["workdir"],
+                        values["results_dir"], values["seeds"])
+
+
+def main(experiment: Experiment) -> None:
+  """`python -m experiments.<name>`: runs the experiment from its flags."""
+  define_flags()
+  app.run(lambda argv: run_from_flags(experiment))

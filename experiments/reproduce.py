@@ -1,0 +1,53 @@
+r"""Every paper reproduction, one after another.
+
+    python -m experiments.reproduce --quick          # all, tiny (a test)
+    python -m experiments.reproduce                  # all, full size
+    python -m experiments.reproduce --only=uwgnn_fig5,uwgnn_table1
+
+Each writes results/<name>/results.json and its plots; trained models are
+cached in --workdir and shared between experiments (a rerun resumes).
+"""
+
+from absl import app
+from absl import flags
+
+from experiments import framework
+from experiments import uwgnn_fig10
+from experiments import uwgnn_fig3
+from experiments import uwgnn_fig4
+from experiments import uwgnn_fig5
+from experiments import uwgnn_fig6
+from experiments import uwgnn_fig7
+from experiments import uwgnn_fig9
+from experiments import uwgnn_table1
+from experiments import uwgnn_table2
+
+EXPERIMENTS = {e.name: e for e in (
+    uwgnn_table2.EXPERIMENT, uwgnn_fig4.EXPERIMENT, uwgnn_fig5.EXPERIMENT,
+    uwgnn_fig6.EXPERIMENT, uwgnn_fig9.EXPERIMENT, uwgnn_fig7.EXPERIMENT,
+    uwgnn_table1.EXPERIMENT, uwgnn_fig10.EXPERIMENT, uwgnn_fig3.EXPERIMENT)}
+
+framework.define_flags()
+_ONLY = flags.DEFINE_list("only", None, "Names to run (default: all): "
+                          + ", ".join(EXPERIMENTS))
+
+
+def selected(only) -> list:
+  if not only:
+    return list(EXPERIMENTS.values())
+  unknown = sorted(set(only) - set(EXPERIMENTS))
+  if unknown:
+    raise app.UsageError(f"--only: unknown experiment(s) {unknown}; "
+                         f"choose from {sorted(EXPERIMENTS)}.")
+  return [EXPERIMENTS[name] for name in only]
+
+
+def main(argv):
+  del argv  # Unused.
+  chosen = selected(_ONLY.value)  # Every flag is checked before any work.
+  for experiment in chosen:
+    framework.run_from_flags(experiment)
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,64 @@
+r"""UWGNN paper, Fig. 3: UWGNN's message and intermediate widths.
+
+    python -m experiments.uwgnn_fig3 [--quick] [--seeds=N]
+
+UWGNN at K = 20 (Rayleigh, sigma^2 = 0.1) with the message width (the output
+of f1 and f4) swept at intermediate width 4, and the intermediate width (the
+output of f2 and f3) swept at message width 16; mean and standard deviation
+over seeds (the paper used 20; the CPU default is 5, `--seeds` sets it). Every
+run is scored on the same held-out set (seed 0's).
+"""
+
+from experiments import framework
+from experiments import plots
+
+MESSAGE_DIMS = (2, 4, 8, 16, 32)
+INTERMEDIATE_DIMS = (1, 2, 4, 8, 16)
+DEFAULT_MESSAGE, DEFAULT_INTERMEDIATE = 16, 4
+QUICK_GRIDS = dict(message_dim=(8,), intermediate_dim=(2,))
+SWEEPS = (("message_dim", MESSAGE_DIMS), ("intermediate_dim",
+                                          INTERMEDIATE_DIMS))
+
+
+def run(ctx: framework.Context) -> tuple:
+  grids = {field: QUICK_GRIDS[field] if ctx.quick else values
+           for field, values in SWEEPS}
+  scored, = framework.scored_sets([ctx.config()])
+  progress = ctx.progress(sum(map(len, grids.values())) * ctx.seeds)
+  sweeps = {}
+  for field, values in grids.items():
+    rows = []
+    for value in values:
+      sizes = dict(message_dim=DEFAULT_MESSAGE,
+                   intermediate_dim=DEFAULT_INTERMEDIATE)
+      sizes[field] = value
+      percents = []
+      for seed in range(ctx.seeds):
+        params = ctx.train(ctx.config(model="uwgnn", seed=seed,
+                                      **sizes)).params
+        percents.append(framework.percent(params, scored))
+        progress.step(f"{field} = {value}, seed {seed}: {percents[-1]:.2f}%")
+      rows.append(dict(value=value, **framework.mean_and_std(percents)))
+    sweeps[field] = rows
+  return dict(base=ctx.config().to_json(), grids=grids), dict(
+      sweeps=sweeps, **framework.references_percent(scored))
+
+
+def plot(results: dict, out_dir: str) -> list:
+  fig, axes = plots.panels(2)
+  for ax, (field, _) in zip(axes, SWEEPS):
+    rows = results["sweeps"][field]
+    xs = [r["value"] for r in rows]
+    plots.line_panel(ax, {"uwgnn": (xs, [r["mean"] for r in rows],
+                                    [r["std"] for r in rows])},
+                     field.replace("_", " "),
+                     f"Fig. 3: {field.split('_')[0]} width "
+                     f"(mean +- std over {rows[0]['n']} seeds)", log_x=True)
+  return [plots.save(fig, out_dir, "fig3.png")]
+
+
+EXPERIMENT = framework.Experiment("uwgnn_fig3", "UWGNN Fig. 3: message and "
+                                  "intermediate widths", run, plot)
+
+if __name__ == "__main__":
+  framework.main(EXPERIMENT)

@@ -1,0 +1,83 @@
+r"""UWGNN paper, Table I: every model trained at K = 10, 30, 50.
+
+    python -m experiments.uwgnn_table1 [--quick]
+
+Rayleigh CN(0, 1), sigma^2 = 0.1, unweighted. UWGNN, WCGCN, UWMMSE and the
+MLP (trained on ten times the data, as the paper did), Tr-WMMSE (3
+iterations, UWGNN's depth) and the best of 100 random WMMSE starts, each as
+% of WMMSE-100 on the same 2,000 held-out networks per K.
+"""
+
+import jax
+import numpy as np
+
+from uwgnn_jax import wmmse_algorithm
+from uwgnn_jax.training import evaluation
+
+from experiments import framework
+from experiments import plots
+
+PAPER = {  # UWGNN paper, Table I (% of WMMSE-100) at K = 10, 30, 50.
+    "uwgnn": [102.8, 103.0, 102.3], "wcgcn": [102.3, 102.1, 101.7],
+    "uwmmse": [105.3, 92.2, 90.5], "mlp": [94.8, 71.5, 60.5],
+    "best_of_100_starts": [105.8, 102.7, 102.5]}
+USERS = (10, 30, 50)
+MODELS = ("uwgnn", "wcgcn", "uwmmse", "mlp")
+MLP_DATA_FACTOR = 10
+
+
+def _best_of_starts_percent(scored_set, num_starts: int) -> float:
+  dataset, references = scored_set
+  best = wmmse_algorithm.wmmse_best_of_random_starts(
+      jax.random.PRNGKey(100), dataset.H, num_starts=num_starts,
+      weights=dataset.weights)
+  rates = evaluation.canonical_rates(dataset.H, best, dataset.weights)
+  return 100.0 * float(np.mean(rates)) / references["wmmse_rate"]
+
+
+def run(ctx: framework.Context) -> tuple:
+  num_starts = 4 if ctx.quick else 100
+  progress = ctx.progress(len(USERS) * (len(MODELS) + 1))
+  rows = []
+  for paper_k in USERS:
+    base = ctx.config(num_users=paper_k)
+    mlp_train_size = base.train_size * (1 if ctx.quick else MLP_DATA_FACTOR)
+    scored, = framework.scored_sets([base])
+    row = dict(paper_users=paper_k, users=base.num_users,
+               **framework.references_percent(scored))
+    for name in MODELS:
+      train_size = mlp_train_size if name == "mlp" else base.train_size
+      config = ctx.config(num_users=paper_k, model=name, train_size=train_size)
+      row[name] = framework.percent(ctx.train(config).params, scored)
+      progress.step(f"K={base.num_users} {name} {row[name]:.2f}%")
+    row["best_of_100_starts"] = _best_of_starts_percent(scored, num_starts)
+    progress.step(f"K={base.num_users} best of {num_starts} WMMSE starts "
+                  f"{row['best_of_100_starts']:.2f}%")
+    rows.append(row)
+  config = dict(users=list(USERS), models=list(MODELS),
+                mlp_train_size=mlp_train_size,
+                num_starts=num_starts, base=base.to_json())
+  return config, dict(rows=rows, paper=PAPER)
+
+
+def plot(results: dict, out_dir: str) -> list:
+  fig, (ax,) = plots.panels(1, width=8)
+  rows = results["rows"]
+  columns = list(MODELS) + ["truncated_wmmse", "best_of_100_starts"]
+  series = {c: [r[c] for r in rows] for c in columns}
+  plots.grouped_bars(ax, [f"K = {r['paper_users']}" for r in rows], series,
+                     title="Table I: ours (bars) and the paper (black ticks)")
+  width = 0.8 / len(columns)
+  for i, c in enumerate(columns):
+    for g, value in enumerate(results["paper"].get(c, [])):
+      x = g + (i - (len(columns) - 1) / 2) * width
+      ax.plot([x - width / 2, x + width / 2], [value, value], "k-", lw=2)
+  ax.set_ylim(50, 110)
+  return [plots.save(fig, out_dir, "table1.png")]
+
+
+EXPERIMENT = framework.Experiment("uwgnn_table1", "UWGNN Table I: K = 10, "
+                                  "30, 50, all models", run, plot)
+
+if __name__ == "__main__":
+  framework.main(EXPERIMENT)
