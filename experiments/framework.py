@@ -22,11 +22,14 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from absl import app
 from absl import flags
+import jax
 
+from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import evaluation
 from uwgnn_jax.training import train
+from uwgnn_jax.training import workdir as workdir_lib
 
 from experiments import results_io
 
@@ -118,7 +121,8 @@ class Context:
     if self.quick:  # Tiny whatever the experiment asks.
       for name in ("train_size", "test_size", "epochs", "batch_size"):
         values[name] = min(values[name], getattr(self.sizes, name))
-      values.update(QUICK_OPTIMIZER)
+      if values.get("model") != "mlp":  # 3e-3 kills the MLP's relu6 output.
+        values.update(QUICK_OPTIMIZER)
     return config_lib.TrainConfig(**values)
 
   def progress(self, total: int) -> Progress:
@@ -128,8 +132,26 @@ class Context:
     return trained(config, os.path.join(self.workdir, "models"), self.log)
 
 
+def model_signature(config: config_lib.TrainConfig) -> str:
+  """Every parameter's path, shape and dtype of the model `config` builds:
+  a change to a model's structure changes the cache key."""
+  params = jax.eval_shape(lambda: models.init(
+      config.model, jax.random.PRNGKey(0), config.num_users,
+      **config.model_sizes))
+  return json.dumps(sorted(
+      (jax.tree_util.keystr(path), list(leaf.shape), str(leaf.dtype))
+      for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]))
+
+
+# Bump when training or scoring code changes what a cached model would be.
+CACHE_VERSION = 1
+
+
 def config_hash(config: config_lib.TrainConfig) -> str:
-  return hashlib.sha256(config.to_json().encode()).hexdigest()[:12]
+  """The cache key: the full config, the model's structure and
+  CACHE_VERSION."""
+  text = f"{CACHE_VERSION}\n{config.to_json()}\n{model_signature(config)}"
+  return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def model_dir(config: config_lib.TrainConfig, cache_dir: str) -> str:
@@ -142,11 +164,13 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
   """The model `config` trains, from the cache or trained (resuming) now."""
   run_dir = model_dir(config, cache_dir)
   final = os.path.join(run_dir, "final.msgpack")
-  if os.path.exists(final):
-    with open(os.path.splitext(final)[0] + ".json") as f:
+  done = os.path.splitext(final)[0] + ".json"  # Written last: the marker.
+  if os.path.exists(done):
+    with open(done) as f:
       info = json.load(f)
-    return Trained(params_io.load_params(final, config.model),
-                   info["history"], info["test"], config)
+    params = params_io.load_params(final, config.model)
+    models.check_params(params)
+    return Trained(params, info["history"], info["test"], config)
   os.makedirs(run_dir, exist_ok=True)
   start = time.perf_counter()
   every = max(1, config.epochs // 5)
@@ -161,6 +185,11 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
               test=result.row(), seconds=time.perf_counter() - start)
   params_io.export_params(final, state.params, info)
   return Trained(state.params, history, result.row(), config)
+
+
+def initial_params(config: config_lib.TrainConfig) -> dict:
+  """The parameters `config`'s run starts from (epoch 0)."""
+  return train.init_state(config).params
 
 
 def scored_sets(test_configs: Iterable[config_lib.TrainConfig],
@@ -244,10 +273,24 @@ def run_experiment(experiment: Experiment, quick: bool, workdir: str,
   return out_dir
 
 
-def run_from_flags(experiment: Experiment) -> str:
+def checked_flags() -> dict:
+  """The shared flags' values, checked (directories made and proven
+  writable) before any experiment starts."""
   values = {name: holder.value for name, holder in define_flags().items()}
   if values["seeds"] is not None and values["seeds"] < 1:
     raise app.UsageError(f"--seeds must be >= 1; got {values['seeds']}.")
+  for name in ("workdir", "results_dir"):
+    try:
+      os.makedirs(values[name], exist_ok=True)
+      workdir_lib.check_writable_file(
+          os.path.join(values[name], ".write-probe"), name)
+    except (OSError, ValueError) as e:
+      raise app.UsageError(f"--{name}={values[name]!r} is not a writable "
+                           f"directory: {e}") from e
+  return values
+
+
+def run_from_flags(experiment: Experiment, values: dict) -> str:
   return run_experiment(experiment, values["quick"], values["workdir"],
                         values["results_dir"], values["seeds"])
 
@@ -255,4 +298,4 @@ def run_from_flags(experiment: Experiment) -> str:
 def main(experiment: Experiment) -> None:
   """`python -m experiments.<name>`: runs the experiment from its flags."""
   define_flags()
-  app.run(lambda argv: run_from_flags(experiment))
+  app.run(lambda argv: run_from_flags(experiment, checked_flags()))

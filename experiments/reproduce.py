@@ -39,14 +39,15 @@ def selected(only) -> list:
   if unknown:
     raise app.UsageError(f"--only: unknown experiment(s) {unknown}; "
                          f"choose from {sorted(EXPERIMENTS)}.")
-  return [EXPERIMENTS[name] for name in only]
+  return [EXPERIMENTS[name] for name in dict.fromkeys(only)]
 
 
 def main(argv):
   del argv  # Unused.
   chosen = selected(_ONLY.value)  # Every flag is checked before any work.
+  values = framework.checked_flags()
   for experiment in chosen:
-    framework.run_from_flags(experiment)
+    framework.run_from_flags(experiment, values)
 
 
 if __name__ == "__main__":

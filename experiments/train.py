@@ -58,6 +58,7 @@ _HELP = {
     "snr_db_max": "Train over SNRs: highest SNR (dB).",
     "message_dim": "UWGNN message width (default 16).",
     "intermediate_dim": "UWGNN intermediate-variable width (default 4).",
+    "num_layers": "UWMMSE's unrolled depth (default 4).",
     "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
                      "(unsupervised models), so every SNR weighs alike.",
 }

@@ -5,8 +5,9 @@ r"""UWGNN paper, Table II: parameters and multiply-accumulates.
 Counted two ways for UWGNN and WCGCN at K = 20:
 - analytically, from the parameter shapes, as the paper's formulas write
   each MLP (edge MLPs on all K (K - 1) edges, node MLPs on K nodes, each of
-  the 3 layers), and as we compute them (the first edge layer factorised:
-  its node part on K rows);
+  the 3 layers), and as our dense layout computes them (the first edge
+  layer factorised, its node part on K rows; the edge part on all K^2 pairs
+  with the diagonal masked after);
 - from XLA's compiled program (`cost_analysis()` FLOPs / 2), which also
   counts the elementwise work.
 The paper reports 1.906K / 1.181G (UWGNN) and 2.466K / 1.797G (WCGCN),
@@ -48,7 +49,10 @@ def analytic_macs(params, num_users: int) -> dict:
     if "edge_in" in module:  # An edge MLP: [e_ij, x_j] -> hidden -> out.
       node_part = module["node_in"]["kernel"].shape
       written += edges * macs
-      computed += edges * macs - (edges - nodes) * node_part[0] * node_part[1]
+      # Dense fused layout: the edge part on all K^2 pairs (the diagonal
+      # masked after), the node part on K rows.
+      computed += (num_users ** 2) * (macs - node_part[0] * node_part[1]) + (
+          nodes * node_part[0] * node_part[1])
     else:
       written += nodes * macs
       computed += nodes * macs

@@ -33,3 +33,16 @@ from uwgnn_jax.training import config as config_lib  # pylint: disable=g-import-
 TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
                               batch_size=16, epochs=2, learning_rate=3e-3,
                               lr_schedule="constant")
+
+
+# Longest first: with two pytest-xdist workers a long file scheduled last
+# leaves one worker idle at the end.
+_SLOW_FILES = ("test_reproduce.py", "test_model_transforms.py",
+               "test_hardening.py")
+
+
+def pytest_collection_modifyitems(items):
+  def slowness(item):
+    name = os.path.basename(str(item.fspath))
+    return _SLOW_FILES.index(name) if name in _SLOW_FILES else len(_SLOW_FILES)
+  items.sort(key=slowness)

@@ -154,3 +154,24 @@ def test_every_channel_makes_a_dataset(channel):
   dataset = data.make_dataset(jax.random.PRNGKey(1), config, 8)
   assert dataset.H.shape == (8, 5, 5)
   assert np.all(np.isfinite(np.asarray(dataset.H)))
+
+
+def test_model_sizes_reach_the_initial_params_and_are_checked():
+  uwmmse3 = train.init_state(config_lib.TrainConfig(model="uwmmse",
+                                                    num_layers=3)).params
+  assert models.num_layers(uwmmse3) == 3
+  narrow = train.init_state(config_lib.TrainConfig(message_dim=6)).params
+  assert narrow["uwgnn"]["f1"]["out"]["kernel"].shape == (8, 6)
+  for bad, match in ((dict(model="wcgcn", num_layers=3), "uwmmse only"),
+                     (dict(model="uwmmse", message_dim=8), "uwgnn only"),
+                     (dict(intermediate_dim=0), "int >= 1")):
+    with pytest.raises(ValueError, match=match):
+      config_lib.TrainConfig(**bad)
+
+
+def test_configs_that_differ_only_in_data_share_one_compiled_epoch():
+  data_only = dataclasses.replace(TINY, channel="rician", seed=7,
+                                  weighted=True, noise_var=0.5)
+  assert train.make_train_epoch(data_only) is train.make_train_epoch(TINY)
+  other_rate = dataclasses.replace(TINY, learning_rate=1e-2)
+  assert train.make_train_epoch(other_rate) is not train.make_train_epoch(TINY)

@@ -89,6 +89,8 @@ class TrainConfig:
   # (message 16, intermediate 4).
   message_dim: Optional[int] = None
   intermediate_dim: Optional[int] = None
+  # UWMMSE's unrolled depth (None: 4, its paper's; the UWGNN paper used 3).
+  num_layers: Optional[int] = None
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -134,12 +136,14 @@ class TrainConfig:
       if not 1.2e-38 <= self.noise_var <= 3.4e38:
         raise ValueError("`noise_var` must lie in float32's normal range; "
                          f"got {self.noise_var}.")
-    for name in ("message_dim", "intermediate_dim"):
+    for name, model in (("message_dim", "uwgnn"), ("intermediate_dim",
+                                                    "uwgnn"),
+                        ("num_layers", "uwmmse")):
       value = getattr(self, name)
       if value is None:
         continue
-      if self.model != "uwgnn":
-        raise ValueError(f"`{name}` sizes UWGNN only; got {value} for "
+      if self.model != model:
+        raise ValueError(f"`{name}` sizes {model} only; got {value} for "
                          f"model {self.model!r}.")
       if type(value) is not int or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
@@ -170,9 +174,17 @@ class TrainConfig:
         name: getattr(_DEFAULT_CONFIG, name) for name in DATA_FIELDS})
 
   @property
+  def data_key(self) -> "TrainConfig":
+    """The default config with this one's K and data fields: configs with
+    one key draw the same data (`data.make_dataset` compiles once per key)."""
+    return dataclasses.replace(_DEFAULT_CONFIG, num_users=self.num_users, **{
+        name: getattr(self, name) for name in DATA_FIELDS})
+
+  @property
   def model_sizes(self) -> dict:
     """Keyword sizes for `models.init` (only those set)."""
-    sizes = dict(message=self.message_dim, intermediate=self.intermediate_dim)
+    sizes = dict(message=self.message_dim, intermediate=self.intermediate_dim,
+                 num_layers=self.num_layers)
     return {name: value for name, value in sizes.items() if value is not None}
 
   @property

@@ -1,5 +1,6 @@
 """Data sets of channels for training and evaluation (canonical units)."""
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -37,6 +38,13 @@ def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
   return lambda k: channels.geometric(k, K, density=config.density)
 
 
+@functools.lru_cache(maxsize=64)
+def _batch_sampler(data_key: config_lib.TrainConfig):
+  """keys [N] -> raw amplitudes [N, K, K], jitted once per data config."""
+  return jax.jit(jax.vmap(_sampler(
+      data_key, config_lib.run_keys(data_key.seed).layout)))
+
+
 def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
                  num_samples: int, over_snr_range: bool = False) -> Dataset:
   """`num_samples` networks drawn from `config`'s channel model.
@@ -46,9 +54,9 @@ def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
   config's SNR range set) each network gets its own SNR p_max / sigma^2,
   log-uniform in [snr_db_min, snr_db_max]; otherwise config's noise_var.
   """
-  sample = _sampler(config, config_lib.run_keys(config.seed).layout)
   channel_key, weight_key = jax.random.split(key)
-  H = jax.jit(jax.vmap(sample))(jax.random.split(channel_key, num_samples))
+  H = _batch_sampler(config.data_key)(
+      jax.random.split(channel_key, num_samples))
   if config.weighted:
     weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
   else:

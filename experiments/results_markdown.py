@@ -1,0 +1,125 @@
+r"""Markdown tables of the reproductions' results.json, for RESULTS.md.
+
+    python -m experiments.results_markdown [--results_dir=results]
+
+Prints one section per experiment found: the numbers as the run wrote them
+(rounded to 0.01), the paper's beside them where the paper gives numbers,
+the device and the wall time. Copying from this output, not by hand, keeps
+RESULTS.md equal to the runs.
+"""
+
+import json
+import os
+
+from absl import app
+from absl import flags
+
+_RESULTS_DIR = flags.DEFINE_string("results_dir", "results", "Where the "
+                                   "experiments wrote results/<name>/.")
+
+MODELS = ("uwgnn", "wcgcn", "uwmmse", "mlp")
+
+
+def _fmt(value) -> str:
+  if isinstance(value, float):
+    return f"{value:.2f}"
+  return str(value)
+
+
+def table(header: list, rows: list) -> str:
+  lines = ["| " + " | ".join(header) + " |",
+           "|" + "---|" * len(header)]
+  lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+  return "\n".join(lines)
+
+
+def _shift_table(rows: list, x_name: str) -> str:
+  models = [m for m in MODELS if m in rows[0]]
+  return table([x_name, *models, "Tr-WMMSE-3", "WMMSE-100 (bit/s/Hz)"],
+               [[r[x_name], *(r[m] for m in models), r["truncated_wmmse"],
+                 r["wmmse_rate"]] for r in rows])
+
+
+def table1(results: dict) -> str:
+  paper = results["paper"]
+  columns = [*MODELS, "best_of_100_starts"]
+  rows = []
+  for i, r in enumerate(results["rows"]):
+    rows.append([f"K = {r['users']}", *(f"{r[c]:.2f} ({paper[c][i]})"
+                                        for c in columns),
+                 r["truncated_wmmse"]])
+  return table(["", *columns, "Tr-WMMSE-3"], rows) + (
+      "\n\nOurs (the paper's in parentheses), % of WMMSE-100.")
+
+
+def table2(results: dict) -> str:
+  rows = [[name, r["params"], r["params_counting_shared_module_twice"],
+           r["paper_params"], r["macs_as_written"], r["macs_as_computed"],
+           r["compiled_macs"], f"{r['paper_macs']:.4g}",
+           r["batch_matching_paper_macs"]]
+          for name, r in results["rows"].items()]
+  return table(["model", "params", "x2", "paper", "MACs/network as written",
+                "as computed", "compiled FLOPs/2", "paper MACs",
+                "batch matching the paper"], rows)
+
+
+def fig3(results: dict) -> str:
+  out = []
+  for field, rows in results["sweeps"].items():
+    out.append(table([field, "mean %", "std", "seeds"],
+                     [[r["value"], r["mean"], r["std"], r["n"]]
+                      for r in rows]))
+  return "\n\n".join(out)
+
+
+def fig4(results: dict) -> str:
+  curves = results["curves"]
+  epochs = curves[next(iter(curves))]["epoch"]
+  picks = sorted({1, 2, 3, 5, 10, 20, epochs[-1]} & set(epochs))
+  return table(["epoch", *curves], [[e, *(c["percent_of_wmmse"][
+      c["epoch"].index(e)] for c in curves.values())] for e in picks])
+
+
+def panels(results: dict, x_name: str) -> str:
+  return "\n\n".join(f"**{key}**\n\n" + _shift_table(rows, x_name)
+                     for key, rows in results["panels"].items())
+
+
+def fig10(results: dict) -> str:
+  out = []
+  for k, rows in results["panels"].items():
+    out.append(f"**K = {k}**\n\n" + table(
+        ["training networks", "epochs", "uwgnn", "wcgcn"],
+        [[r["train_size"], r["epochs"], r["uwgnn"], r["wcgcn"]]
+         for r in rows]))
+  return "\n\n".join(out)
+
+
+RENDERERS = {
+    "uwgnn_table1": table1, "uwgnn_table2": table2, "uwgnn_fig3": fig3,
+    "uwgnn_fig4": fig4, "uwgnn_fig5": lambda r: panels(r, "x"),
+    "uwgnn_fig6": lambda r: _shift_table(r["rows"], "users"),
+    "uwgnn_fig7": lambda r: panels(r, "drop_prob"),
+    "uwgnn_fig9": lambda r: _shift_table(r["rows"], "speed"),
+    "uwgnn_fig10": fig10}
+
+
+def main(argv):
+  del argv  # Unused.
+  for name, render in RENDERERS.items():
+    path = os.path.join(_RESULTS_DIR.value, name, "results.json")
+    if not os.path.exists(path):
+      continue
+    with open(path) as f:
+      payload = json.load(f)
+    device = payload["device"]
+    print(f"### {name}\n\n{render(payload['results'])}\n\n"
+          f"({device['platform']}, {device['cpu']}, "
+          f"{payload['wall_seconds']:.0f} s, commit "
+          f"{payload['git_commit'][:7]}"
+          f"{', dirty' if payload['git_dirty'] else ''}"
+          f"{', QUICK' if payload['config'].get('quick') else ''})\n")
+
+
+if __name__ == "__main__":
+  app.run(main)
