@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Callable, Iterable, NamedTuple, Optional
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 
 from absl import app
 from absl import flags
@@ -52,7 +52,10 @@ def define_flags() -> dict:
             "results/<experiment>/ gets results.json and the plots."),
         seeds=flags.DEFINE_integer(
             "seeds", None, "Seeds per point where an experiment averages "
-            "over seeds (default: the experiment's own)."))
+            "over seeds (default: the experiment's own)."),
+        users=flags.DEFINE_list(
+            "users", None, "Only these of the paper's K, in experiments that "
+            "train at several K (Table I, Fig. 10); default: all."))
   return _FLAGS
 
 
@@ -85,10 +88,16 @@ class Trained(NamedTuple):
   config: config_lib.TrainConfig
 
 
+def log_line(line: str) -> None:
+  """Print and flush, so that a run logging to a file shows its progress."""
+  print(line, flush=True)
+
+
 class Progress:
   """One line per unit of work: done / total, elapsed and time left."""
 
-  def __init__(self, name: str, total: int, log: Callable[[str], None] = print):
+  def __init__(self, name: str, total: int,
+               log: Callable[[str], None] = log_line):
     self._name, self._total, self._log = name, max(total, 1), log
     self._done, self._start = 0, time.perf_counter()
 
@@ -105,10 +114,18 @@ class Context:
 
   def __init__(self, name: str, quick: bool, workdir: str,
                seeds: Optional[int] = None,
-               log: Callable[[str], None] = print):
+               log: Callable[[str], None] = log_line,
+               users: Optional[Sequence[int]] = None):
     self.name, self.quick, self.workdir, self.log = name, quick, workdir, log
     self.sizes = QUICK if quick else FULL
     self.seeds = seeds if seeds is not None else self.sizes.seeds
+    self._users = users
+
+  def paper_users(self, users: Sequence[int]) -> tuple:
+    """The experiment's K values, restricted by --users if given."""
+    if not self._users:
+      return tuple(users)
+    return tuple(k for k in users if k in self._users)
 
   def config(self, **overrides) -> config_lib.TrainConfig:
     """A TrainConfig at this run's sizes (K given as the paper's K)."""
@@ -160,7 +177,7 @@ def model_dir(config: config_lib.TrainConfig, cache_dir: str) -> str:
 
 
 def trained(config: config_lib.TrainConfig, cache_dir: str,
-            log: Callable[[str], None] = print) -> Trained:
+            log: Callable[[str], None] = log_line) -> Trained:
   """The model `config` trains, from the cache or trained (resuming) now."""
   run_dir = model_dir(config, cache_dir)
   final = os.path.join(run_dir, "final.msgpack")
@@ -255,16 +272,18 @@ class Experiment:
 
 def run_experiment(experiment: Experiment, quick: bool, workdir: str,
                    results_dir: str, seeds: Optional[int] = None,
-                   log: Callable[[str], None] = print) -> str:
+                   log: Callable[[str], None] = log_line,
+                   users: Optional[Sequence[int]] = None) -> str:
   """Runs one experiment; writes results.json and its plots. Returns the
   results directory."""
   start = time.perf_counter()
-  ctx = Context(experiment.name, quick, workdir, seeds, log)
+  ctx = Context(experiment.name, quick, workdir, seeds, log, users)
   log(f"[{experiment.name}] {experiment.title}"
       f"{' (quick)' if quick else ''}")
   config, results = experiment.run(ctx)
   out_dir = os.path.join(results_dir, experiment.name)
-  config = dict(config, quick=quick, seeds=ctx.seeds)
+  config = dict(config, quick=quick, seeds=ctx.seeds,
+                users_flag=list(users) if users else None)
   path = results_io.write(out_dir, config, results,
                           time.perf_counter() - start)
   plots = experiment.plot(results, out_dir)
@@ -279,6 +298,11 @@ def checked_flags() -> dict:
   values = {name: holder.value for name, holder in define_flags().items()}
   if values["seeds"] is not None and values["seeds"] < 1:
     raise app.UsageError(f"--seeds must be >= 1; got {values['seeds']}.")
+  try:
+    values["users"] = [int(k) for k in values["users"] or []]
+  except ValueError as e:
+    raise app.UsageError(f"--users must be integers; got "
+                         f"{values['users']}.") from e
   for name in ("workdir", "results_dir"):
     try:
       os.makedirs(values[name], exist_ok=True)
@@ -292,7 +316,8 @@ def checked_flags() -> dict:
 
 def run_from_flags(experiment: Experiment, values: dict) -> str:
   return run_experiment(experiment, values["quick"], values["workdir"],
-                        values["results_dir"], values["seeds"])
+                        values["results_dir"], values["seeds"],
+                        users=values["users"])
 
 
 def main(experiment: Experiment) -> None:

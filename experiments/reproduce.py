@@ -27,11 +27,6 @@ EXPERIMENTS = {e.name: e for e in (
     uwgnn_fig6.EXPERIMENT, uwgnn_fig9.EXPERIMENT, uwgnn_fig7.EXPERIMENT,
     uwgnn_table1.EXPERIMENT, uwgnn_fig10.EXPERIMENT, uwgnn_fig3.EXPERIMENT)}
 
-framework.define_flags()
-_ONLY = flags.DEFINE_list("only", None, "Names to run (default: all): "
-                          + ", ".join(EXPERIMENTS))
-
-
 def selected(only) -> list:
   if not only:
     return list(EXPERIMENTS.values())
@@ -42,13 +37,26 @@ def selected(only) -> list:
   return [EXPERIMENTS[name] for name in dict.fromkeys(only)]
 
 
+def run(only, quick: bool, workdir: str, results_dir: str,
+        seeds=None, log=framework.log_line, users=None) -> list:
+  """Runs the chosen experiments (all if `only` is empty); returns their
+  results directories. What `main` runs, callable in process."""
+  return [framework.run_experiment(e, quick, workdir, results_dir, seeds, log,
+                                   users) for e in selected(only)]
+
+
 def main(argv):
   del argv  # Unused.
-  chosen = selected(_ONLY.value)  # Every flag is checked before any work.
+  chosen = selected(flags.FLAGS.only)  # Every flag is checked before work.
   values = framework.checked_flags()
-  for experiment in chosen:
-    framework.run_from_flags(experiment, values)
+  run([e.name for e in chosen], values["quick"], values["workdir"],
+      values["results_dir"], values["seeds"], users=values["users"])
 
 
 if __name__ == "__main__":
+  # Flags are defined here, not at import, so that the experiments can be
+  # imported (tests, notebooks) beside other absl programs.
+  framework.define_flags()
+  flags.DEFINE_list("only", None, "Names to run (default: all): "
+                    + ", ".join(EXPERIMENTS))
   app.run(main)

@@ -14,6 +14,8 @@ import os
 from absl import app
 from absl import flags
 
+from experiments import uwgnn_table1
+
 _RESULTS_DIR = flags.DEFINE_string("results_dir", "results", "Where the "
                                    "experiments wrote results/<name>/.")
 
@@ -44,7 +46,8 @@ def table1(results: dict) -> str:
   paper = results["paper"]
   columns = [*MODELS, "best_of_100_starts"]
   rows = []
-  for i, r in enumerate(results["rows"]):
+  for r in results["rows"]:
+    i = uwgnn_table1.USERS.index(r["paper_users"])
     rows.append([f"K = {r['users']}", *(f"{r[c]:.2f} ({paper[c][i]})"
                                         for c in columns),
                  r["truncated_wmmse"]])

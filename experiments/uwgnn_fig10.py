@@ -24,7 +24,7 @@ TRAINING_TEST_SIZE = 200  # The per-epoch score while training (not reported).
 
 def run(ctx: framework.Context) -> tuple:
   sizes = (64,) if ctx.quick else TRAIN_SIZES
-  users = USERS[:1] if ctx.quick else USERS
+  users = USERS[:1] if ctx.quick else ctx.paper_users(USERS)
   progress = ctx.progress(len(users) * len(sizes) * len(MODELS))
   panels = {}
   for paper_k in users:

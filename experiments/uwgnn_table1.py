@@ -38,9 +38,10 @@ def _best_of_starts_percent(scored_set, num_starts: int) -> float:
 
 def run(ctx: framework.Context) -> tuple:
   num_starts = 4 if ctx.quick else 100
-  progress = ctx.progress(len(USERS) * (len(MODELS) + 1))
   rows = []
-  for paper_k in USERS:
+  users = ctx.paper_users(USERS)
+  progress = ctx.progress(len(users) * (len(MODELS) + 1))
+  for paper_k in users:
     base = ctx.config(num_users=paper_k)
     mlp_train_size = base.train_size * (1 if ctx.quick else MLP_DATA_FACTOR)
     scored, = framework.scored_sets([base])
@@ -57,7 +58,7 @@ def run(ctx: framework.Context) -> tuple:
     progress.step(f"K={base.num_users} best of {num_starts} WMMSE starts "
                   f"{row['best_of_100_starts']:.2f}%")
     rows.append(row)
-  config = dict(users=list(USERS), models=list(MODELS),
+  config = dict(users=list(users), models=list(MODELS),
                 mlp_train_size=mlp_train_size,
                 num_starts=num_starts, base=base.to_json())
   return config, dict(rows=rows, paper=PAPER)
@@ -72,7 +73,10 @@ def plot(results: dict, out_dir: str) -> list:
                      title="Table I: ours (bars) and the paper (black ticks)")
   width = 0.8 / len(columns)
   for i, c in enumerate(columns):
-    for g, value in enumerate(results["paper"].get(c, [])):
+    if c not in results["paper"]:
+      continue
+    for g, row in enumerate(rows):
+      value = results["paper"][c][USERS.index(row["paper_users"])]
       x = g + (i - (len(columns) - 1) / 2) * width
       ax.plot([x - width / 2, x + width / 2], [value, value], "k-", lw=2)
   ax.set_ylim(50, 110)

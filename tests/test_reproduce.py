@@ -21,11 +21,15 @@ def _run(*flags):
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
+  """What `python -m experiments.reproduce --quick` runs, in process (so it
+  shares this worker's compiled programs); the command itself is run by
+  test_rerun_uses_the_cache_and_bad_names_stop_first."""
+  from experiments import reproduce  # pylint: disable=g-import-not-at-top
   out = tmp_path_factory.mktemp("reproduce")
-  result = _run("--quick", f"--workdir={out / 'work'}",
-                f"--results_dir={out / 'results'}")
-  assert result.returncode == 0, result.stderr[-3000:]
-  return out, result.stdout
+  lines = []
+  reproduce.run([], True, str(out / "work"), str(out / "results"),
+                log=lines.append)
+  return out, "\n".join(lines)
 
 
 EXPECTED_PLOTS = {
