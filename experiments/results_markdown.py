@@ -78,7 +78,7 @@ def fig3(results: dict) -> str:
 def fig4(results: dict) -> str:
   curves = results["curves"]
   epochs = curves[next(iter(curves))]["epoch"]
-  picks = sorted({1, 2, 3, 5, 10, 20, epochs[-1]} & set(epochs))
+  picks = sorted({0, 1, 2, 3, 5, 10, 20, epochs[-1]} & set(epochs))
   return table(["epoch", *curves], [[e, *(c["percent_of_wmmse"][
       c["epoch"].index(e)] for c in curves.values())] for e in picks])
 
