@@ -79,7 +79,9 @@ def plot(results: dict, out_dir: str) -> list:
       value = results["paper"][c][USERS.index(row["paper_users"])]
       x = g + (i - (len(columns) - 1) / 2) * width
       ax.plot([x - width / 2, x + width / 2], [value, value], "k-", lw=2)
-  ax.set_ylim(50, 110)
+  lowest = min(min(values) for values in series.values())
+  ax.set_ylim(max(0.0, lowest - 10.0), 112)
+  ax.legend(fontsize=7, loc="lower left", ncol=3)
   return [plots.save(fig, out_dir, "table1.png")]
 
 
