@@ -53,6 +53,9 @@ def define_flags() -> dict:
         seeds=flags.DEFINE_integer(
             "seeds", None, "Seeds per point where an experiment averages "
             "over seeds (default: the experiment's own)."),
+        replot=flags.DEFINE_bool(
+            "replot", False, "Redraw the plots from the results.json an "
+            "earlier run wrote; nothing is trained or scored."),
         users=flags.DEFINE_list(
             "users", None, "Only these of the paper's K, in experiments that "
             "train at several K (Table I, Fig. 10); default: all."))
@@ -314,7 +317,21 @@ def checked_flags() -> dict:
   return values
 
 
+def replot(experiment: Experiment, results_dir: str,
+           log: Callable[[str], None] = log_line) -> list:
+  """Redraws an experiment's plots from its results.json."""
+  out_dir = os.path.join(results_dir, experiment.name)
+  with open(os.path.join(out_dir, "results.json")) as f:
+    results = json.load(f)["results"]
+  paths = experiment.plot(results, out_dir)
+  log(f"[{experiment.name}] redrew {', '.join(paths)}")
+  return paths
+
+
 def run_from_flags(experiment: Experiment, values: dict) -> str:
+  if values["replot"]:
+    replot(experiment, values["results_dir"])
+    return os.path.join(values["results_dir"], experiment.name)
   return run_experiment(experiment, values["quick"], values["workdir"],
                         values["results_dir"], values["seeds"],
                         users=values["users"])

@@ -49,6 +49,10 @@ def main(argv):
   del argv  # Unused.
   chosen = selected(flags.FLAGS.only)  # Every flag is checked before work.
   values = framework.checked_flags()
+  if values["replot"]:
+    for experiment in chosen:
+      framework.replot(experiment, values["results_dir"])
+    return
   run([e.name for e in chosen], values["quick"], values["workdir"],
       values["results_dir"], values["seeds"], users=values["users"])
 

@@ -105,3 +105,16 @@ def test_quick_runs_train_the_suites_tiny_program():
   for model in ("uwgnn", "wcgcn", "uwmmse"):
     assert (ctx.config(model=model, channel="sparse").program_key ==
             dataclasses.replace(TINY, model=model).program_key)
+
+
+def test_replot_redraws_from_results_json(quick_run, tmp_path):
+  import shutil  # pylint: disable=g-import-not-at-top
+  from experiments import framework  # pylint: disable=g-import-not-at-top
+  from experiments import uwgnn_fig6  # pylint: disable=g-import-not-at-top
+  out, _ = quick_run
+  shutil.copytree(out / "results" / "uwgnn_fig6", tmp_path / "uwgnn_fig6")
+  os.remove(tmp_path / "uwgnn_fig6" / "fig6.png")
+  paths = framework.replot(uwgnn_fig6.EXPERIMENT, str(tmp_path),
+                           log=lambda line: None)
+  assert paths == [str(tmp_path / "uwgnn_fig6" / "fig6.png")]
+  assert os.path.getsize(paths[0]) > 1000
