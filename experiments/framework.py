@@ -212,25 +212,25 @@ def initial_params(config: config_lib.TrainConfig) -> dict:
   return train.init_state(config).params
 
 
-def scored_sets(test_configs: Iterable[config_lib.TrainConfig],
-                num_layers: int = 3) -> list:
-  """(dataset, references) per test config, drawn with each config's test
-  key; the references (WMMSE-100, Tr-WMMSE, full power) are computed once
-  and shared by every model scored on the set."""
-  return [next(iter(evaluation.held_out_sets(
-      c, [c.num_users], c.test_size, num_layers).values()))
-          for c in test_configs]
+def scored_set(test_config: config_lib.TrainConfig,
+               num_layers: int = 3) -> tuple:
+  """(dataset, references) drawn with the config's test key; the references
+  (WMMSE-100, Tr-WMMSE, full power) are computed once and shared by every
+  model scored on the set."""
+  return evaluation.held_out_sets(
+      test_config, [test_config.num_users], test_config.test_size,
+      num_layers)[test_config.num_users]
 
 
-def percent(params, scored_set) -> float:
-  """% of WMMSE-100 of params on one (dataset, references) set."""
-  dataset, references = scored_set
+def percent(params, scored: tuple) -> float:
+  """% of WMMSE-100 of params on one `scored_set`."""
+  dataset, references = scored
   return evaluation.evaluate(params, dataset, references).percent_of_wmmse
 
 
-def references_percent(scored_set) -> dict:
-  """Tr-WMMSE and full power as % of WMMSE-100 on the set."""
-  _, references = scored_set
+def references_percent(scored: tuple) -> dict:
+  """Tr-WMMSE and full power as % of WMMSE-100 on one `scored_set`."""
+  _, references = scored
   wmmse = references["wmmse_rate"]
   return dict(truncated_wmmse=100.0 * references["truncated_wmmse_rate"] /
               wmmse, full_power=100.0 * references["full_power_rate"] / wmmse,
@@ -243,7 +243,7 @@ def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
   Tr-WMMSE's and full power's) on x's held-out set, test_config_at(x)."""
   rows = []
   for x in grid:
-    scored, = scored_sets([test_config_at(x)])
+    scored = scored_set(test_config_at(x))
     row = {x_name: x, **references_percent(scored)}
     for name, params in trained.items():
       row[name] = percent(params, scored)

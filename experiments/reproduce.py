@@ -27,6 +27,7 @@ EXPERIMENTS = {e.name: e for e in (
     uwgnn_fig6.EXPERIMENT, uwgnn_fig9.EXPERIMENT, uwgnn_fig7.EXPERIMENT,
     uwgnn_table1.EXPERIMENT, uwgnn_fig10.EXPERIMENT, uwgnn_fig3.EXPERIMENT)}
 
+
 def selected(only) -> list:
   if not only:
     return list(EXPERIMENTS.values())
@@ -40,7 +41,7 @@ def selected(only) -> list:
 def run(only, quick: bool, workdir: str, results_dir: str,
         seeds=None, log=framework.log_line, users=None) -> list:
   """Runs the chosen experiments (all if `only` is empty); returns their
-  results directories. What `main` runs, callable in process."""
+  results directories: `main`'s run, callable in process."""
   return [framework.run_experiment(e, quick, workdir, results_dir, seeds, log,
                                    users) for e in selected(only)]
 
@@ -49,12 +50,8 @@ def main(argv):
   del argv  # Unused.
   chosen = selected(flags.FLAGS.only)  # Every flag is checked before work.
   values = framework.checked_flags()
-  if values["replot"]:
-    for experiment in chosen:
-      framework.replot(experiment, values["results_dir"])
-    return
-  run([e.name for e in chosen], values["quick"], values["workdir"],
-      values["results_dir"], values["seeds"], users=values["users"])
+  for experiment in chosen:
+    framework.run_from_flags(experiment, values)
 
 
 if __name__ == "__main__":

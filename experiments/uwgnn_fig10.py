@@ -28,7 +28,7 @@ def run(ctx: framework.Context) -> tuple:
   progress = ctx.progress(len(users) * len(sizes) * len(MODELS))
   panels = {}
   for paper_k in users:
-    scored, = framework.scored_sets([ctx.config(num_users=paper_k)])
+    scored = framework.scored_set(ctx.config(num_users=paper_k))
     rows = []
     for size in sizes:
       epochs = math.ceil(REFERENCE_STEPS / (size // ctx.sizes.batch_size))

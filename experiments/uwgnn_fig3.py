@@ -25,7 +25,7 @@ SWEEPS = (("message_dim", MESSAGE_DIMS), ("intermediate_dim",
 def run(ctx: framework.Context) -> tuple:
   grids = {field: QUICK_GRIDS[field] if ctx.quick else values
            for field, values in SWEEPS}
-  scored, = framework.scored_sets([ctx.config()])
+  scored = framework.scored_set(ctx.config())
   progress = ctx.progress(sum(map(len, grids.values())) * ctx.seeds)
   sweeps = {}
   for field, values in grids.items():

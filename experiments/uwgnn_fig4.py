@@ -23,7 +23,7 @@ def training_config(ctx: framework.Context, name: str):
 
 def run(ctx: framework.Context) -> tuple:
   progress = ctx.progress(len(MODELS))
-  scored, = framework.scored_sets([ctx.config()])
+  scored = framework.scored_set(ctx.config())
   curves = {}
   for name in MODELS:
     config = training_config(ctx, name)

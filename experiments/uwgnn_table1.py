@@ -44,7 +44,7 @@ def run(ctx: framework.Context) -> tuple:
   for paper_k in users:
     base = ctx.config(num_users=paper_k)
     mlp_train_size = base.train_size * (1 if ctx.quick else MLP_DATA_FACTOR)
-    scored, = framework.scored_sets([base])
+    scored = framework.scored_set(base)
     row = dict(paper_users=paper_k, users=base.num_users,
                **framework.references_percent(scored))
     for name in MODELS:
