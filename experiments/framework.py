@@ -164,7 +164,7 @@ def model_signature(config: config_lib.TrainConfig) -> str:
 
 
 # Bump when training or scoring code changes what a cached model would be.
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: gain features floored at H^2 = 0.1.
 
 
 def config_hash(config: config_lib.TrainConfig) -> str:

@@ -139,3 +139,26 @@ def test_uwmmse_layers_reduce_to_wmmse():
                                   alpha, u, w, 0.0)
   expected = wmmse_algorithm.wmmse_canonical(H, alpha, num_iters=4)
   np.testing.assert_allclose(jnp.square(v), expected, rtol=1e-4, atol=1e-7)
+
+
+def test_gain_features_floor_weak_and_zero_links_alike():
+  """log(max(H^2, 0.1)) / 10 on the direct gain and both edge gains: a
+  dropped link (H = 0) reads as a link 10 dB under the noise."""
+  from uwgnn_jax.models import layers
+  nodes = jnp.array([[0.0, 7.0], [1.0, 7.0], [10.0, 7.0]])
+  edges = jnp.array([[0.0, 0.1], [np.sqrt(0.1), 1.0]])
+  new_nodes, new_edges = layers.gain_features(nodes, edges)
+  floor = np.log(0.1) / 10  # -0.2303
+  np.testing.assert_allclose(new_nodes, [[floor, 7.0], [0.0, 7.0],
+                                         [np.log(100.0) / 10, 7.0]], rtol=1e-6)
+  np.testing.assert_allclose(new_edges, [[floor, floor], [floor, 0.0]],
+                             rtol=1e-5, atol=1e-7)
+
+
+def test_graph_models_see_zero_links_as_weak_links():
+  H = batch(1, 6, seed=4)[0]
+  zeroed, weak = H.at[0, 1].set(0.0), H.at[0, 1].set(0.05)
+  for name in ("uwgnn", "wcgcn"):
+    np.testing.assert_array_equal(
+        uwgnn_jax.allocate(params_of(name), zeroed, noise_var=1.0),
+        uwgnn_jax.allocate(params_of(name), weak, noise_var=1.0))

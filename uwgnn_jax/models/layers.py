@@ -12,8 +12,12 @@ from uwgnn_jax import graphs
 # Gain features: a link's canonical SNR H^2 (p_max / sigma^2 folded in) in
 # nats, divided by this, so that -20 to 60 dB map to about -0.5 to 1.4.
 GAIN_FEATURE_SCALE = 10.0
-# Gains below this (dropped links, padding) read as this: -276 dB.
-GAIN_FLOOR = 1e-12
+# Gains below this read as this: a link 10 dB under the noise at full power
+# is a weak link whatever its exact gain, and a dropped link (H = 0) or
+# padding then reads as a weak link, not as -276 dB, far outside anything a
+# model trained on full networks has seen (experiments/gain_floor_sweep.py,
+# RESULTS.md, UWGNN Fig. 7).
+GAIN_FLOOR = 0.1
 
 
 def gain_features(nodes: jax.Array, edges: jax.Array) -> tuple:
