@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 from uwgnn_jax import graphs
 from uwgnn_jax.models import mlp
+from uwgnn_jax.models import regnn
 from uwgnn_jax.models import uwgnn
 from uwgnn_jax.models import uwmmse
 from uwgnn_jax.models import wcgcn
@@ -48,6 +49,11 @@ MODELS = {
                         True, False, _unrolled_layers, False),
     "wcgcn": ModelSpec(_graph_model(wcgcn.WCGCN), wcgcn.from_params, True,
                        False, _unrolled_layers, True),
+    "igcnet": ModelSpec(_graph_model(wcgcn.igcnet), wcgcn.igcnet_from_params,
+                        True, False, _unrolled_layers, True),
+    # Not unrolled: its filter layers stand in for Tr-WMMSE's iterations.
+    "regnn": ModelSpec(_graph_model(regnn.REGNN), regnn.from_params, True,
+                       False, _unrolled_layers, False),
     # Not unrolled; compared with Tr-WMMSE-3 like the graph models.
     "mlp": ModelSpec(lambda num_users, **sizes: mlp.MLP(num_users, **sizes),
                      mlp.from_params, False, True, lambda module: 3, False),

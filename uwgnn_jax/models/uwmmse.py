@@ -34,6 +34,14 @@ from uwgnn_jax import wmmse_algorithm
 SHIFT_SCALE = 10.0
 
 
+def shift_operator(direct: jax.Array, edges: jax.Array) -> tuple:
+  """S on the graph: (S_ij on incoming edges [..., 1], S_ii [N, 1]), with
+  S_ij = log(1 + H_ij^2) / SHIFT_SCALE in canonical units. direct [N];
+  edges [..., 2] = [H_ij, H_ji]."""
+  return (jnp.log1p(jnp.square(edges[..., :1])) / SHIFT_SCALE,
+          jnp.log1p(jnp.square(direct))[:, None] / SHIFT_SCALE)
+
+
 class GraphConvolution(nn.Module):
   """x' = (mean_j S_ij x_j) W1 + S_ii x_i W0 + b; x [N, F] -> [N, out]."""
   features: int
@@ -98,8 +106,7 @@ class UWMMSE(nn.Module):
     direct, weights, v = nodes[:, 0], nodes[:, 1], jnp.sqrt(nodes[:, 2])
     in_gains = jnp.square(edges[..., :1])
     out_gains = jnp.square(edges[..., 1:])
-    shift_edges = jnp.log1p(in_gains) / SHIFT_SCALE
-    shift_self = jnp.log1p(jnp.square(direct))[:, None] / SHIFT_SCALE
+    shift_edges, shift_self = shift_operator(direct, edges)
     # One mu per layer: its length records the layer count in the params.
     mu = self.param("mu", nn.initializers.zeros, (self.num_layers,))
     for k in range(self.num_layers):

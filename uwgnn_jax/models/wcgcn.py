@@ -9,6 +9,11 @@ e_ij = [H_ij, H_ji]:
   p_i  = sigmoid(MLP2([M_i, x_i]))   35 -> 16 -> 1
 
 1,233 parameters.
+
+IGCNet (Shen, Shi, Zhang, Letaief, Globecom 2019), WCGCN's predecessor, is
+this module with `aggregation="max_sum"`: M_i = [max_j m_ij, sum_j m_ij],
+so MLP2 is 67 -> 16 -> 1 and the model has 1,745 parameters. What we could
+and could not verify of IGCNet is in BUILD_NOTES.md (IGCNet).
 """
 
 import flax.linen as nn
@@ -25,6 +30,7 @@ class WCGCN(nn.Module):
   hidden: int = 16
   message: int = 32
   num_layers: int = 3
+  aggregation: str = "max"  # Or "max_sum": IGCNet.
 
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
@@ -37,11 +43,28 @@ class WCGCN(nn.Module):
     p = nodes[:, 2:]
     for _ in range(self.num_layers):
       x = layers.concat(static, p)
-      aggregated = message.max_at_receivers(graph, edges, x)
+      if self.aggregation == "max":
+        aggregated = message.max_at_receivers(graph, edges, x)
+      elif self.aggregation == "max_sum":
+        messages = message.messages(graph, edges, x)
+        aggregated = layers.concat(graph.max_at_receivers(messages),
+                                   graph.sum_at_receivers(messages))
+      else:
+        raise ValueError("`aggregation` must be 'max' or 'max_sum'; got "
+                         f"{self.aggregation!r}.")
       p = nn.sigmoid(update(layers.concat(aggregated, x)))
     return p[:, 0]
 
 
-def from_params(params) -> WCGCN:
+def from_params(params, aggregation: str = "max") -> WCGCN:
   return WCGCN(hidden=params["message"]["node_in"]["kernel"].shape[1],
-               message=params["message"]["out"]["kernel"].shape[1])
+               message=params["message"]["out"]["kernel"].shape[1],
+               aggregation=aggregation)
+
+
+def igcnet(**sizes) -> WCGCN:
+  return WCGCN(aggregation="max_sum", **sizes)
+
+
+def igcnet_from_params(params) -> WCGCN:
+  return from_params(params, aggregation="max_sum")

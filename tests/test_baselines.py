@@ -1,0 +1,76 @@
+"""The UWMMSE paper's GNN baselines, REGNN and IGCNet: sizes by hand, the
+graph filter against its matrix polynomial, and the graph-model contract
+(shapes, power bounds, permutation equivariance, any K, both layouts)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import uwgnn_jax
+from uwgnn_jax import graphs
+from uwgnn_jax import models
+from uwgnn_jax.models import regnn
+from uwgnn_jax.models import uwmmse
+
+from test_models import batch, params_of
+
+BASELINES = ("regnn", "igcnet")
+
+
+def test_parameter_counts_by_hand():
+  # REGNN: 4 taps x [2 -> 8, 8 -> 8, 8 -> 1] kernels plus biases.
+  assert uwgnn_jax.num_params(params_of("regnn")) == (
+      4 * 2 * 8 + 8 + 4 * 8 * 8 + 8 + 4 * 8 * 1 + 1)  # 369
+  # IGCNet: WCGCN's message MLP 5 -> 16 -> 32 (640), update on
+  # [max, sum, x] = 67 -> 16 -> 1.
+  assert uwgnn_jax.num_params(params_of("igcnet")) == (
+      640 + 67 * 16 + 16 + 16 + 1)  # 1,745
+  assert models.num_layers(params_of("regnn")) == 3
+
+
+def test_graph_filter_is_the_matrix_polynomial():
+  """sum_k (S^k x) A_k + b with S = diag(S_ii) + S_offdiag / (K - 1)."""
+  K, taps = 4, 3
+  H = batch(1, K, seed=5)[0] * 3.0
+  edges = graphs.dense_edge_features(H)
+  shift_edges, shift_self = uwmmse.shift_operator(jnp.diagonal(H), edges)
+  x = jax.random.normal(jax.random.PRNGKey(7), (K, 2))
+  layer = regnn.GraphFilter(5, taps)
+  variables = layer.init(jax.random.PRNGKey(8), graphs.DenseGraph(K),
+                         shift_edges, shift_self, x)
+  got = layer.apply(variables, graphs.DenseGraph(K), shift_edges,
+                    shift_self, x)
+  s = np.log1p(np.square(np.asarray(H))) / uwmmse.SHIFT_SCALE
+  S = np.diag(np.diag(s)) + (s - np.diag(np.diag(s))) / (K - 1)
+  kernel = np.asarray(variables["params"]["taps"]["kernel"]).reshape(
+      taps, 2, 5)
+  expected = sum(np.linalg.matrix_power(S, k) @ np.asarray(x) @ kernel[k]
+                 for k in range(taps)) + np.asarray(
+                     variables["params"]["taps"]["bias"])[None]
+  np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", BASELINES)
+def test_graph_model_contract(name):
+  params = params_of(name)
+  H = batch(3, 6)  # The shapes test_models compiles.
+  p = uwgnn_jax.allocate(params, H * 7.0, noise_var=0.3, p_max=2.5)
+  assert p.shape == (3, 6)
+  assert np.all(np.asarray(p) >= 0) and np.all(np.asarray(p) <= 2.5)
+  # Permutation equivariance, with weights.
+  alpha = jax.random.uniform(jax.random.PRNGKey(2), (6,))
+  perm = jnp.array([5, 2, 0, 4, 1, 3])
+  single = uwgnn_jax.allocate(params, H[0], noise_var=0.1, weights=alpha)
+  permuted = uwgnn_jax.allocate(params, H[0][perm][:, perm], noise_var=0.1,
+                                weights=alpha[perm])
+  np.testing.assert_allclose(permuted, single[perm], rtol=1e-5, atol=1e-6)
+  # Any K, on both layouts alike.
+  Hs = [batch(1, 1, seed=3)[0], batch(1, 11, seed=4)[0]]
+  g = graphs.batch_graphs([graphs.channel_graph(h) for h in Hs])
+  p_graph = models.apply_graph(params, g)
+  np.testing.assert_allclose(p_graph[:1], uwgnn_jax.allocate(params, Hs[0]),
+                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(p_graph[1:12], uwgnn_jax.allocate(params, Hs[1]),
+                             rtol=1e-5, atol=1e-6)
+  assert np.all(np.isfinite(np.asarray(p_graph)))
