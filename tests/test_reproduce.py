@@ -37,7 +37,7 @@ EXPECTED_PLOTS = {
     "uwgnn_fig3": ["fig3.png"], "uwgnn_fig4": ["fig4.png"],
     "uwgnn_fig5": ["fig5.png"], "uwgnn_fig6": ["fig6.png"],
     "uwgnn_fig7": ["fig7.png"], "uwgnn_fig9": ["fig9.png"],
-    "uwgnn_fig10": ["fig10.png"]}
+    "uwgnn_fig10": ["fig10.png"], "uwmmse_table1": ["table1.png"]}
 
 
 def test_every_experiment_writes_results_and_plots(quick_run):
@@ -69,6 +69,15 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   # 5 x (19*8 + 8*4 + 7*8 + 8*4 + 27*8 + 8*1), times 3 layers.
   assert table2["uwgnn"]["macs_as_written"] == 3 * (20 * 376 + 5 * 496)
   assert table2["uwgnn"]["params"] == 953
+  with open(out / "results" / "uwmmse_table1" / "results.json") as f:
+    table1 = {r["method"]: r for r in json.load(f)["results"]["rows"]}
+  assert set(table1) == {"wmmse", "truncated_wmmse", "mlp", "regnn",
+                         "igcnet", "uwmmse", "ro_uwmmse"}
+  for row in table1.values():  # Rates and % of WMMSE-100 agree.
+    assert row["sum_rate"] == pytest.approx(
+        row["percent"] / 100 * table1["wmmse"]["sum_rate"], rel=1e-5)
+    assert row["test_ms_per_network"] > 0
+  assert table1["uwmmse"]["train_seconds"] > 0
 
 
 def test_models_shared_between_experiments_train_once(quick_run):

@@ -1,0 +1,106 @@
+r"""UWMMSE paper, Table 1: every method on one fixed geometric layout.
+
+    python -m experiments.uwmmse_table1 [--quick]
+
+M = 20 pairs in the paper's geometric model (docs/DESIGN.md s.3) on one
+layout drawn from the run's seed, sigma = 2.6e-5 (the geometric default),
+unweighted. MLP (supervised on WMMSE-100 powers, ten times the data as in
+the UWGNN reproduction), REGNN, IGCNet and UWMMSE (4 layers, its paper's)
+are trained on fading draws of that layout; Ro-UWMMSE is the shipped
+"uwmmse", trained on random layouts, scored unchanged. Every method's mean
+sum rate (bit/s/Hz) and % of WMMSE-100 on the same 6,400 test channels,
+its training time, and its time per network (one network, jitted, median
+of repeated calls on this device; Tr-WMMSE runs 4 iterations).
+"""
+
+import jax
+import numpy as np
+
+import uwgnn_jax
+from uwgnn_jax import benchmarking
+
+from experiments import framework
+from experiments import plots
+
+# UWMMSE paper, Table 1: mean sum rate, train time (min), test time (ms).
+PAPER = {
+    "wmmse": (82.94, None, 16.0), "truncated_wmmse": (76.49, None, 1.0),
+    "mlp": (78.17, 0.5, 3.2), "regnn": (57.92, 15.0, 2.5),
+    "igcnet": (55.30, 5.0, 3.0), "uwmmse": (83.21, 15.0, 2.0)}
+MODELS = ("mlp", "regnn", "igcnet", "uwmmse")
+TEST_SIZE = 6_400
+MLP_DATA_FACTOR = 10
+TIMING_REPEATS = 50
+
+
+def _seconds_per_network(fn, H) -> float:
+  """Median seconds of jitted fn on one network (validation is skipped
+  under jit, as in a user's own jitted code)."""
+  return benchmarking.median_seconds(jax.jit(fn), H, repeats=TIMING_REPEATS)
+
+
+def run(ctx: framework.Context) -> tuple:
+  layout = dict(num_users=20, channel="geometric", fixed_layout=True,
+                test_size=TEST_SIZE)
+  base = ctx.config(model="uwmmse", **layout)
+  dataset, references = scored = framework.scored_set(base, num_layers=4)
+  wmmse_rate = references["wmmse_rate"]
+  one = dataset.H[0]
+  timing = {
+      "wmmse": _seconds_per_network(lambda h: uwgnn_jax.wmmse(h), one),
+      "truncated_wmmse": _seconds_per_network(
+          lambda h: uwgnn_jax.wmmse(h, num_iters=4), one)}
+  rows = [dict(method="wmmse", sum_rate=wmmse_rate, percent=100.0),
+          dict(method="truncated_wmmse",
+               sum_rate=references["truncated_wmmse_rate"],
+               percent=framework.references_percent(scored)[
+                   "truncated_wmmse"])]
+  progress = ctx.progress(len(MODELS) + 1)
+  trained = {}
+  for name in MODELS:
+    train_size = base.train_size * (
+        MLP_DATA_FACTOR if name == "mlp" and not ctx.quick else 1)
+    result = ctx.train(ctx.config(model=name, train_size=train_size,
+                                  **layout))
+    trained[name] = (result.params, result.seconds)
+    progress.step(f"{name} trained")
+  trained["ro_uwmmse"] = (uwgnn_jax.pretrained("uwmmse"), None)
+  for name, (params, train_seconds) in trained.items():
+    percent = framework.percent(params, scored)
+    timing[name] = _seconds_per_network(
+        lambda h, p=params: uwgnn_jax.allocate(p, h), one)
+    rows.append(dict(method=name, sum_rate=percent / 100.0 * wmmse_rate,
+                     percent=percent, train_seconds=train_seconds))
+  progress.step("scored and timed")
+  for row in rows:
+    row["test_ms_per_network"] = 1e3 * timing[row["method"]]
+  config = dict(base=base.to_json(), models=list(MODELS),
+                mlp_train_size=base.train_size * (
+                    1 if ctx.quick else MLP_DATA_FACTOR),
+                timing_repeats=TIMING_REPEATS)
+  return config, dict(rows=rows, paper={
+      k: dict(sum_rate=v[0], train_minutes=v[1], test_ms=v[2])
+      for k, v in PAPER.items()})
+
+
+def plot(results: dict, out_dir: str) -> list:
+  fig, (ax,) = plots.panels(1, width=7)
+  rows = results["rows"]
+  names = [r["method"] for r in rows]
+  paper = results["paper"]
+  paper_wmmse = paper["wmmse"]["sum_rate"]
+  series = {"ours": [r["percent"] for r in rows],
+            "paper": [100.0 * paper[n]["sum_rate"] / paper_wmmse
+                      if n in paper else np.nan for n in names]}
+  plots.grouped_bars(ax, names, series,
+                     title="UWMMSE Table 1: % of WMMSE-100, one layout")
+  ax.legend(fontsize=8)
+  return [plots.save(fig, out_dir, "table1.png")]
+
+
+EXPERIMENT = framework.Experiment("uwmmse_table1", "UWMMSE Table 1: one "
+                                  "fixed geometric layout, every method",
+                                  run, plot)
+
+if __name__ == "__main__":
+  framework.main(EXPERIMENT)
