@@ -1,4 +1,4 @@
-r"""UWMMSE paper, Table 1: every method on one fixed geometric layout.
+r"""UWMMSE paper, Table 1 and Fig. 2a: every method on one fixed layout.
 
     python -m experiments.uwmmse_table1 [--quick]
 
@@ -10,7 +10,9 @@ are trained on fading draws of that layout; Ro-UWMMSE is the shipped
 "uwmmse", trained on random layouts, scored unchanged. Every method's mean
 sum rate (bit/s/Hz) and % of WMMSE-100 on the same 6,400 test channels,
 its training time, and its time per network (one network, jitted, median
-of repeated calls on this device; Tr-WMMSE runs 4 iterations).
+of repeated calls on this device; Tr-WMMSE runs 4 iterations). Fig. 2a:
+the spread of each method's sum rate over the test channels (box plot:
+quartiles, 1.5 IQR whiskers, and the mean).
 """
 
 import jax
@@ -18,6 +20,7 @@ import numpy as np
 
 import uwgnn_jax
 from uwgnn_jax import benchmarking
+from uwgnn_jax.training import evaluation
 
 from experiments import framework
 from experiments import plots
@@ -39,6 +42,23 @@ def _seconds_per_network(fn, H) -> float:
   return benchmarking.median_seconds(jax.jit(fn), H, repeats=TIMING_REPEATS)
 
 
+def _box_stats(rates) -> dict:
+  """What a box plot draws of per-network sum rates [n] (bit/s/Hz)."""
+  rates = np.asarray(rates)
+  q1, median, q3 = np.percentile(rates, [25, 50, 75])
+  inside = rates[(rates >= q1 - 1.5 * (q3 - q1)) &
+                 (rates <= q3 + 1.5 * (q3 - q1))]
+  return dict(q1=float(q1), median=float(median), q3=float(q3),
+              whisker_low=float(inside.min()),
+              whisker_high=float(inside.max()), mean=float(rates.mean()),
+              min=float(rates.min()), max=float(rates.max()))
+
+
+def _network_rates(dataset, powers) -> np.ndarray:
+  return np.asarray(evaluation.canonical_rates(dataset.H, powers,
+                                               dataset.weights))
+
+
 def run(ctx: framework.Context) -> tuple:
   layout = dict(num_users=20, channel="geometric", fixed_layout=True,
                 test_size=TEST_SIZE)
@@ -50,6 +70,10 @@ def run(ctx: framework.Context) -> tuple:
       "wmmse": _seconds_per_network(lambda h: uwgnn_jax.wmmse(h), one),
       "truncated_wmmse": _seconds_per_network(
           lambda h: uwgnn_jax.wmmse(h, num_iters=4), one)}
+  boxes = {"wmmse": _box_stats(_network_rates(
+                dataset, uwgnn_jax.wmmse(dataset.H))),
+           "truncated_wmmse": _box_stats(_network_rates(
+               dataset, uwgnn_jax.wmmse(dataset.H, num_iters=4)))}
   rows = [dict(method="wmmse", sum_rate=wmmse_rate, percent=100.0),
           dict(method="truncated_wmmse",
                sum_rate=references["truncated_wmmse_rate"],
@@ -67,6 +91,8 @@ def run(ctx: framework.Context) -> tuple:
   trained["ro_uwmmse"] = (uwgnn_jax.pretrained("uwmmse"), None)
   for name, (params, train_seconds) in trained.items():
     percent = framework.percent(params, scored)
+    boxes[name] = _box_stats(_network_rates(dataset, evaluation.model_powers(
+        params, dataset.H, dataset.weights)))
     timing[name] = _seconds_per_network(
         lambda h, p=params: uwgnn_jax.allocate(p, h), one)
     rows.append(dict(method=name, sum_rate=percent / 100.0 * wmmse_rate,
@@ -74,6 +100,7 @@ def run(ctx: framework.Context) -> tuple:
   progress.step("scored and timed")
   for row in rows:
     row["test_ms_per_network"] = 1e3 * timing[row["method"]]
+    row["box"] = boxes[row["method"]]
   config = dict(base=base.to_json(), models=list(MODELS),
                 mlp_train_size=base.train_size * (
                     1 if ctx.quick else MLP_DATA_FACTOR),
@@ -95,7 +122,17 @@ def plot(results: dict, out_dir: str) -> list:
   plots.grouped_bars(ax, names, series,
                      title="UWMMSE Table 1: % of WMMSE-100, one layout")
   ax.legend(fontsize=8)
-  return [plots.save(fig, out_dir, "table1.png")]
+  paths = [plots.save(fig, out_dir, "table1.png")]
+  fig, (ax,) = plots.panels(1, width=7)
+  ax.bxp([dict(label=r["method"], med=r["box"]["median"], q1=r["box"]["q1"],
+               q3=r["box"]["q3"], whislo=r["box"]["whisker_low"],
+               whishi=r["box"]["whisker_high"], mean=r["box"]["mean"],
+               fliers=[]) for r in rows], showmeans=True)
+  ax.set_ylabel("sum rate (bit/s/Hz)")
+  ax.set_title("Fig. 2a: sum rate over the test channels", fontsize=10)
+  ax.tick_params(axis="x", labelsize=7)
+  ax.grid(alpha=0.3, axis="y")
+  return paths + [plots.save(fig, out_dir, "fig2a.png")]
 
 
 EXPERIMENT = framework.Experiment("uwmmse_table1", "UWMMSE Table 1: one "

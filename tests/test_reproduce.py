@@ -37,7 +37,7 @@ EXPECTED_PLOTS = {
     "uwgnn_fig3": ["fig3.png"], "uwgnn_fig4": ["fig4.png"],
     "uwgnn_fig5": ["fig5.png"], "uwgnn_fig6": ["fig6.png"],
     "uwgnn_fig7": ["fig7.png"], "uwgnn_fig9": ["fig9.png"],
-    "uwgnn_fig10": ["fig10.png"], "uwmmse_table1": ["table1.png"]}
+    "uwgnn_fig10": ["fig10.png"], "uwmmse_table1": ["table1.png", "fig2a.png"]}
 
 
 def test_every_experiment_writes_results_and_plots(quick_run):
@@ -77,6 +77,9 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
     assert row["sum_rate"] == pytest.approx(
         row["percent"] / 100 * table1["wmmse"]["sum_rate"], rel=1e-5)
     assert row["test_ms_per_network"] > 0
+    box = row["box"]  # The box's mean is the table's mean.
+    assert box["q1"] <= box["median"] <= box["q3"]
+    assert box["mean"] == pytest.approx(row["sum_rate"], rel=1e-4)
   assert table1["uwmmse"]["train_seconds"] > 0
 
 
