@@ -343,4 +343,10 @@ def run_from_flags(experiment: Experiment, values: dict) -> str:
 def main(experiment: Experiment) -> None:
   """`python -m experiments.<name>`: runs the experiment from its flags."""
   define_flags()
-  app.run(lambda argv: run_from_flags(experiment, checked_flags()))
+
+  def run(argv):
+    del argv  # Unused.
+    # Nothing returned: app.run would pass it to sys.exit (status 1).
+    run_from_flags(experiment, checked_flags())
+
+  app.run(run)
