@@ -89,7 +89,6 @@ class Trained(NamedTuple):
   history: list
   test: dict
   config: config_lib.TrainConfig
-  seconds: Optional[float] = None  # Training wall time, when it was timed.
 
 
 def log_line(line: str) -> None:
@@ -191,8 +190,7 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
       info = json.load(f)
     params = params_io.load_params(final, config.model)
     models.check_params(params)
-    return Trained(params, info["history"], info["test"], config,
-                   info.get("seconds"))
+    return Trained(params, info["history"], info["test"], config)
   os.makedirs(run_dir, exist_ok=True)
   start = time.perf_counter()
   every = max(1, config.epochs // 5)
@@ -206,8 +204,7 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
   info = dict(config=json.loads(config.to_json()), history=history,
               test=result.row(), seconds=time.perf_counter() - start)
   params_io.export_params(final, state.params, info)
-  return Trained(state.params, history, result.row(), config,
-                 info["seconds"])
+  return Trained(state.params, history, result.row(), config)
 
 
 def initial_params(config: config_lib.TrainConfig) -> dict:

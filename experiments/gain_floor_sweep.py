@@ -1,16 +1,19 @@
 r"""How the gain-feature floor was chosen (`models.layers.GAIN_FLOOR`).
 
-    python -m experiments.gain_floor_sweep
+    python -m experiments.gain_floor_sweep --dense_params=UWGNN,WCGCN
 
 UWGNN and WCGCN read a gain as log(max(H^2, floor)) / 10 in canonical units
 (H^2 is the link's SNR at full power). This scores already-trained models,
-unchanged, with each candidate floor, on validation networks (seed 1: no
-training, test or verification set uses its keys):
+unchanged, with each candidate floor, on networks drawn with seed 1's test
+key (none of these models was trained or verified on them):
 - the shipped "uwgnn" and "wcgcn" (trained over -5 to 45 dB) at K = 20 and
   0 to 40 dB: what a floor costs where weak links carry information;
 - the Fig. 7a models (trained fully connected at K = 10, 10 dB), given as
-  `--dense_params`, on networks whose links are dropped with probability
-  rho: what the floor does for links of exactly zero gain.
+  `--dense_params` (the committed run used those that
+  `python -m experiments.uwgnn_fig7` trained at commit f110d67, before the
+  floor: `workdirs/reproduce/models/uwgnn-K10-2e8e43f1e90e/final.msgpack`
+  and `wcgcn-K10-b501935387dc`), on networks whose links are dropped with
+  probability rho: what the floor does for links of exactly zero gain.
 Writes results/gain_floor_sweep/results.json.
 """
 
@@ -30,13 +33,13 @@ from uwgnn_jax.training import evaluation
 
 from experiments import results_io
 
-_FLOORS = flags.DEFINE_list("floors", ["1e-12", "0.01", "0.03", "0.1", "0.3",
-                                       "1"], "Candidate floors (canonical H^2).")
+_FLOORS = flags.DEFINE_list(
+    "floors", ["1e-12", "0.01", "0.03", "0.1", "0.3", "1"],
+    "Candidate floors (canonical H^2).")
 _DENSE_PARAMS = flags.DEFINE_list(
-    "dense_params",
-    ["workdirs/reproduce/models/uwgnn-K10-2e8e43f1e90e/final.msgpack",
-     "workdirs/reproduce/models/wcgcn-K10-b501935387dc/final.msgpack"],
-    "Models trained fully connected at K = 10 (UWGNN Fig. 7a).")
+    "dense_params", None,
+    "Params of models trained fully connected at K = 10 (UWGNN Fig. 7a).",
+    required=True)
 _SNR_DB = flags.DEFINE_list("snr_db", ["0", "10", "20", "30", "40"],
                             "SNRs for the shipped models.")
 _DROP_PROBS = flags.DEFINE_list("drop_probs", ["0.2", "0.4", "0.6"],

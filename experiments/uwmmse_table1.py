@@ -9,8 +9,10 @@ the UWGNN reproduction), REGNN, IGCNet and UWMMSE (4 layers, its paper's)
 are trained on fading draws of that layout; Ro-UWMMSE is the shipped
 "uwmmse", trained on random layouts, scored unchanged. Every method's mean
 sum rate (bit/s/Hz) and % of WMMSE-100 on the same 6,400 test channels,
-its training time, and its time per network (one network, jitted, median
-of repeated calls on this device; Tr-WMMSE runs 4 iterations). Fig. 2a:
+its training time (the epochs' wall time, each epoch's scoring of the
+test set included; data and WMMSE labels not), and its time per network
+(one network, jitted with the parameters as an argument, median of
+repeated calls on this device; Tr-WMMSE runs 4 iterations). Fig. 2a:
 the spread of each method's sum rate over the test channels (box plot:
 quartiles, 1.5 IQR whiskers, and the mean).
 """
@@ -36,10 +38,11 @@ MLP_DATA_FACTOR = 10
 TIMING_REPEATS = 50
 
 
-def _seconds_per_network(fn, H) -> float:
-  """Median seconds of jitted fn on one network (validation is skipped
-  under jit, as in a user's own jitted code)."""
-  return benchmarking.median_seconds(jax.jit(fn), H, repeats=TIMING_REPEATS)
+def _seconds_per_network(fn, *args) -> float:
+  """Median seconds of jitted fn(*args) on one network (validation is
+  skipped under jit, as in a user's own jitted code)."""
+  return benchmarking.median_seconds(jax.jit(fn), *args,
+                                     repeats=TIMING_REPEATS)
 
 
 def _box_stats(rates) -> dict:
@@ -55,11 +58,13 @@ def _box_stats(rates) -> dict:
 
 
 def _network_rates(dataset, powers) -> np.ndarray:
+  """Sum rates [n] (bit/s/Hz) of canonical powers [n, K] on the dataset."""
   return np.asarray(evaluation.canonical_rates(dataset.H, powers,
                                                dataset.weights))
 
 
 def run(ctx: framework.Context) -> tuple:
+  """Trains (or loads) every model; scores and times every method."""
   layout = dict(num_users=20, channel="geometric", fixed_layout=True,
                 test_size=TEST_SIZE)
   base = ctx.config(model="uwmmse", **layout)
@@ -86,15 +91,15 @@ def run(ctx: framework.Context) -> tuple:
         MLP_DATA_FACTOR if name == "mlp" and not ctx.quick else 1)
     result = ctx.train(ctx.config(model=name, train_size=train_size,
                                   **layout))
-    trained[name] = (result.params, result.seconds)
+    trained[name] = (result.params,
+                     sum(epoch["seconds"] for epoch in result.history))
     progress.step(f"{name} trained")
   trained["ro_uwmmse"] = (uwgnn_jax.pretrained("uwmmse"), None)
   for name, (params, train_seconds) in trained.items():
     percent = framework.percent(params, scored)
     boxes[name] = _box_stats(_network_rates(dataset, evaluation.model_powers(
         params, dataset.H, dataset.weights)))
-    timing[name] = _seconds_per_network(
-        lambda h, p=params: uwgnn_jax.allocate(p, h), one)
+    timing[name] = _seconds_per_network(uwgnn_jax.allocate, params, one)
     rows.append(dict(method=name, sum_rate=percent / 100.0 * wmmse_rate,
                      percent=percent, train_seconds=train_seconds))
   progress.step("scored and timed")
@@ -111,6 +116,7 @@ def run(ctx: framework.Context) -> tuple:
 
 
 def plot(results: dict, out_dir: str) -> list:
+  """table1.png (% of WMMSE-100, ours and the paper's) and fig2a.png."""
   fig, (ax,) = plots.panels(1, width=7)
   rows = results["rows"]
   names = [r["method"] for r in rows]

@@ -10,6 +10,7 @@ import pytest
 import uwgnn_jax
 from uwgnn_jax import graphs
 from uwgnn_jax import models
+from uwgnn_jax import units
 from uwgnn_jax.models import regnn
 from uwgnn_jax.models import uwmmse
 
@@ -27,6 +28,21 @@ def test_parameter_counts_by_hand():
   assert uwgnn_jax.num_params(params_of("igcnet")) == (
       640 + 67 * 16 + 16 + 16 + 1)  # 1,745
   assert models.num_layers(params_of("regnn")) == 3
+
+
+@pytest.mark.parametrize("name, sizes, match", [
+    ("regnn", dict(features=(8, 2)), "must end in width 1"),
+    ("regnn", dict(features=()), "must end in width 1"),
+    ("regnn", dict(taps=0), "must be >= 1"),
+    ("igcnet", dict(aggregation="max"), "not a size"),
+    ("wcgcn", dict(aggregation="max_sum"), "not a size"),
+])
+def test_bad_sizes_are_clear_errors(name, sizes, match):
+  with pytest.raises(ValueError, match=match):
+    models.init(name, jax.random.PRNGKey(0), 4, **sizes)
+  # Lists are sizes too (they become static arguments of the jit).
+  assert models.num_layers(models.init("regnn", jax.random.PRNGKey(0), 4,
+                                       features=[4, 1])) == 2
 
 
 def test_graph_filter_is_the_matrix_polynomial():
@@ -58,6 +74,19 @@ def test_graph_model_contract(name):
   p = uwgnn_jax.allocate(params, H * 7.0, noise_var=0.3, p_max=2.5)
   assert p.shape == (3, 6)
   assert np.all(np.asarray(p) >= 0) and np.all(np.asarray(p) <= 2.5)
+  # Canonical units, and vmap == a loop over networks.
+  canonical = uwgnn_jax.allocate(params, units.to_canonical_channel(
+      H * 7.0, 0.3, 2.5))
+  np.testing.assert_allclose(p / 2.5, canonical, rtol=1e-4, atol=1e-6)
+  looped = jnp.stack([uwgnn_jax.allocate(params, h) for h in H])
+  np.testing.assert_allclose(
+      jax.vmap(lambda h: uwgnn_jax.allocate(params, h))(H), looped,
+      rtol=1e-5, atol=1e-7)
+  # Finite, non-zero gradients through `allocate`.
+  grads = jax.tree.leaves(jax.grad(lambda q: -jnp.mean(uwgnn_jax.sum_rate(
+      H, uwgnn_jax.allocate(q, H))))(params))
+  assert all(np.all(np.isfinite(g)) for g in grads)
+  assert any(np.any(g != 0) for g in grads)
   # Permutation equivariance, with weights.
   alpha = jax.random.uniform(jax.random.PRNGKey(2), (6,))
   perm = jnp.array([5, 2, 0, 4, 1, 3])

@@ -159,7 +159,7 @@ def test_gain_features_floor_weak_and_zero_links_alike():
 def test_graph_models_see_zero_links_as_weak_links():
   H = batch(1, 6, seed=4)[0]
   zeroed, weak = H.at[0, 1].set(0.0), H.at[0, 1].set(0.05)
-  for name in ("uwgnn", "wcgcn"):
+  for name in ("uwgnn", "wcgcn", "igcnet"):
     np.testing.assert_array_equal(
         uwgnn_jax.allocate(params_of(name), zeroed, noise_var=1.0),
         uwgnn_jax.allocate(params_of(name), weak, noise_var=1.0))

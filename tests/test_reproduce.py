@@ -106,7 +106,8 @@ def test_rerun_uses_the_cache_and_bad_names_stop_first(quick_run, tmp_path):
   assert os.listdir(tmp_path) == ["uwgnn_fig6"]
   # An experiment's own command exits 0 (it used to exit 1 on success).
   replot = subprocess.run([sys.executable, "-m", "experiments.uwgnn_fig6",
-                           "--replot", f"--results_dir={tmp_path}"], cwd=ROOT,
+                           "--replot", f"--results_dir={tmp_path}",
+                           f"--workdir={out / 'work'}"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
   assert replot.returncode == 0, replot.stderr[-3000:]
   bad = _run("--quick", f"--workdir={tmp_path / 'w'}",

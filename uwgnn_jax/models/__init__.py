@@ -47,7 +47,7 @@ MODELS = {
                        False, _unrolled_layers, True),
     "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
                         True, False, _unrolled_layers, False),
-    "wcgcn": ModelSpec(_graph_model(wcgcn.WCGCN), wcgcn.from_params, True,
+    "wcgcn": ModelSpec(_graph_model(wcgcn.wcgcn), wcgcn.from_params, True,
                        False, _unrolled_layers, True),
     "igcnet": ModelSpec(_graph_model(wcgcn.igcnet), wcgcn.igcnet_from_params,
                         True, False, _unrolled_layers, True),
@@ -120,8 +120,10 @@ def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
     raise ValueError(
         f"`num_layers` of {name} must be {default_layers}: its layers share "
         f"one parameter set, so its params cannot record {module.num_layers}.")
+  hashable = {k: tuple(v) if isinstance(v, list) else v
+              for k, v in sizes.items()}  # Static arguments of the jit.
   return {name: _init_params(name, key, num_users, tuple(sorted(
-      sizes.items())))}
+      hashable.items())))}
 
 
 @functools.partial(jax.jit, static_argnums=(0, 2, 3))

@@ -14,7 +14,7 @@ from uwgnn_jax import graphs
 GAIN_FEATURE_SCALE = 10.0
 # Gains below this read as this: a link 10 dB under the noise at full power
 # is a weak link whatever its exact gain, and a dropped link (H = 0) or
-# padding then reads as a weak link, not as -276 dB, far outside anything a
+# padding then reads as a weak link, not as -120 dB, far outside anything a
 # model trained on full networks has seen (experiments/gain_floor_sweep.py,
 # RESULTS.md, UWGNN Fig. 7).
 GAIN_FLOOR = 0.1

@@ -62,8 +62,11 @@ class REGNN(nn.Module):
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
     """nodes [N, 3] = [H_ii, alpha, p0] (p0 unused); edges [..., 2]."""
-    if self.features[-1] != 1:
-      raise ValueError(f"REGNN's last width must be 1; got {self.features}.")
+    if not self.features or self.features[-1] != 1:
+      raise ValueError("REGNN's `features` must end in width 1; got "
+                       f"{self.features}.")
+    if self.taps < 1:
+      raise ValueError(f"REGNN's `taps` must be >= 1; got {self.taps}.")
     shift_edges, shift_self = uwmmse.shift_operator(nodes[:, 0], edges)
     x = jnp.stack([jnp.ones_like(nodes[:, 1]), nodes[:, 1]], axis=-1)
     last = len(self.features) - 1
@@ -83,6 +86,7 @@ class REGNN(nn.Module):
 
 
 def from_params(params) -> REGNN:
+  """The module whose widths and taps match a parameter tree."""
   kernels = [params[f"filter_{l}"]["taps"]["kernel"]
              for l in range(len(params))]
   return REGNN(features=tuple(k.shape[1] for k in kernels),

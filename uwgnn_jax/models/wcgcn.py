@@ -62,9 +62,23 @@ def from_params(params, aggregation: str = "max") -> WCGCN:
                aggregation=aggregation)
 
 
+def _module(aggregation: str, sizes: dict) -> WCGCN:
+  if "aggregation" in sizes:
+    raise ValueError("`aggregation` is the model's name (wcgcn: 'max', "
+                     f"igcnet: 'max_sum'), not a size; got {sizes}.")
+  return WCGCN(aggregation=aggregation, **sizes)
+
+
+def wcgcn(**sizes) -> WCGCN:
+  """The registry's "wcgcn": MAX aggregation."""
+  return _module("max", sizes)
+
+
 def igcnet(**sizes) -> WCGCN:
-  return WCGCN(aggregation="max_sum", **sizes)
+  """The registry's "igcnet": MAX and SUM aggregation, concatenated."""
+  return _module("max_sum", sizes)
 
 
 def igcnet_from_params(params) -> WCGCN:
+  """The IGCNet module whose widths match a parameter tree."""
   return from_params(params, aggregation="max_sum")
