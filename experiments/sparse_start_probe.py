@@ -65,7 +65,7 @@ def main(argv):
     step = train.make_train_step(config)
     for scale in map(float, _SCALES.value):
       state = train.init_state(config)
-      state = state.replace(params=_with_random_head(state.params, name,
+      state = state._replace(params=_with_random_head(state.params, name,
                                                      scale))
       batches = _TRAIN_SIZE.value // config.batch_size
       for i in range(_STEPS.value):
