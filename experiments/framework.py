@@ -238,12 +238,13 @@ def references_percent(scored: tuple) -> dict:
 
 
 def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
-               x_name: str, progress: Progress) -> list:
+               x_name: str, progress: Progress, num_layers: int = 3) -> list:
   """One row per test point x: every trained model's % of WMMSE-100 (and
-  Tr-WMMSE's and full power's) on x's held-out set, test_config_at(x)."""
+  Tr-WMMSE-`num_layers`'s and full power's) on x's held-out set,
+  test_config_at(x)."""
   rows = []
   for x in grid:
-    scored = scored_set(test_config_at(x))
+    scored = scored_set(test_config_at(x), num_layers)
     row = {x_name: x, **references_percent(scored)}
     for name, params in trained.items():
       row[name] = percent(params, scored)

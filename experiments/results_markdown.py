@@ -115,13 +115,25 @@ def uwmmse_table1(results: dict) -> str:
                 "test (ms/network)", "paper ms"], rows)
 
 
+def uwmmse_fig2b(results: dict) -> str:
+  """UWMMSE Fig. 2b: mean sum rates against the density factor."""
+  columns = ["wmmse_rate", "truncated_wmmse_rate", "uwmmse_rate",
+             "ro_uwmmse_rate", "uwmmse", "ro_uwmmse"]
+  return table(["d", "WMMSE-100", "Tr-WMMSE-4", "UWMMSE", "Ro-UWMMSE",
+                "UWMMSE %", "Ro-UWMMSE %"],
+               [[r["density"], *(r[c] for c in columns)]
+                for r in results["rows"]]) + (
+      "\n\nMean sum rate (bit/s/Hz), then % of WMMSE-100.")
+
+
 RENDERERS = {
     "uwgnn_table1": table1, "uwgnn_table2": table2, "uwgnn_fig3": fig3,
     "uwgnn_fig4": fig4, "uwgnn_fig5": lambda r: panels(r, "x"),
     "uwgnn_fig6": lambda r: _shift_table(r["rows"], "users"),
     "uwgnn_fig7": lambda r: panels(r, "drop_prob"),
     "uwgnn_fig9": lambda r: _shift_table(r["rows"], "speed"),
-    "uwgnn_fig10": fig10, "uwmmse_table1": uwmmse_table1}
+    "uwgnn_fig10": fig10, "uwmmse_table1": uwmmse_table1,
+    "uwmmse_fig2b": uwmmse_fig2b}
 
 
 def main(argv):

@@ -52,6 +52,8 @@ _HELP = {
     "speed": "Mobility: m/s.",
     "elapsed_time": "Mobility: s between the two snapshots.",
     "density": "Geometric density factor d.",
+    "density_max": "Geometric, random layouts: each network's d uniform in "
+                   "[--density, --density_max] (Ro-UWMMSE).",
     "fixed_layout": "Geometric: one layout for train and test.",
     "snr_db_min": "Train over SNRs: lowest p_max / sigma^2 (dB) of the "
                   "training networks (with --snr_db_max).",

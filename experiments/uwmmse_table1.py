@@ -63,10 +63,14 @@ def _network_rates(dataset, powers) -> np.ndarray:
                                                dataset.weights))
 
 
+# The static network every UWMMSE experiment trains on (Figs. 2b, 2c too).
+LAYOUT = dict(num_users=20, channel="geometric", fixed_layout=True,
+              test_size=TEST_SIZE)
+
+
 def run(ctx: framework.Context) -> tuple:
   """Trains (or loads) every model; scores and times every method."""
-  layout = dict(num_users=20, channel="geometric", fixed_layout=True,
-                test_size=TEST_SIZE)
+  layout = LAYOUT
   base = ctx.config(model="uwmmse", **layout)
   dataset, references = scored = framework.scored_set(base, num_layers=4)
   wmmse_rate = references["wmmse_rate"]

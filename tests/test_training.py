@@ -143,6 +143,10 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     (dict(noise_var=-1.0), "`noise_var` must be > 0"),
     (dict(learning_rate=0.0), "`learning_rate` must be > 0"),
     (dict(lr_schedule="step"), "`lr_schedule` must be one of"),
+    (dict(channel="geometric", density=2.0, density_max=1.0),
+     "`density_max` must be >= 2"),
+    (dict(channel="geometric", fixed_layout=True, density_max=5.0),
+     "fixed_layout=False"),
 ])
 def test_bad_config(kwargs, match):
   with pytest.raises(ValueError, match=match):
@@ -156,6 +160,21 @@ def test_every_channel_makes_a_dataset(channel):
   dataset = data.make_dataset(jax.random.PRNGKey(1), config, 8)
   assert dataset.H.shape == (8, 5, 5)
   assert np.all(np.isfinite(np.asarray(dataset.H)))
+
+
+def test_density_range_draws_a_density_per_network():
+  """Direct links span ~A/4 whatever d; cross links shrink as 1/d, so their
+  gains (path loss d^-2.2) grow with d: a range gives a spread of them."""
+  def median_cross_gain(**kwargs):
+    config = dataclasses.replace(TINY, model="uwmmse", channel="geometric",
+                                 num_users=5, **kwargs)
+    H = np.asarray(data.make_dataset(jax.random.PRNGKey(1), config, 256).H)
+    off = ~np.eye(5, dtype=bool)
+    return np.median(H[:, off] ** 2, axis=1)  # [networks]
+  sparse, dense = median_cross_gain(density=0.5), median_cross_gain(density=5)
+  mixed = median_cross_gain(density=0.5, density_max=5.0)
+  assert np.median(dense) > 10 * np.median(sparse)
+  assert np.median(sparse) < np.median(mixed) < np.median(dense)
 
 
 def test_model_sizes_reach_the_initial_params_and_are_checked():

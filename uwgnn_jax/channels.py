@@ -159,10 +159,11 @@ def geometric_layout(key: jax.Array, num_pairs: int = 20, *,
 
   A = `area_half_width` (20 = the paper's M). `density` d > 1 packs the
   transmitters into a smaller square (UWMMSE Fig. 2b); receivers are still
-  drawn around the moved transmitters.
+  drawn around the moved transmitters. A traced `density` (one per network
+  under vmap, Ro-UWMMSE's training) is not checked.
   """
   validation.check_positive_int(num_pairs, "num_pairs")
-  if not density > 0:
+  if validation.is_concrete(density) and not density > 0:
     raise ValueError(f"`density` must be > 0; got {density}.")
   tx_key, rx_key = jax.random.split(key)
   a = area_half_width

@@ -76,6 +76,9 @@ class TrainConfig:
   speed: float = 0.0  # Mobility: m/s.
   elapsed_time: float = 1.0  # Mobility: s.
   density: float = 1.0  # Geometric: density factor d.
+  # Geometric, random layouts: each network's d uniform in [density,
+  # density_max] (UWMMSE Fig. 2b's Ro-UWMMSE); None: every network at d.
+  density_max: Optional[float] = None
   fixed_layout: bool = False  # Geometric: one layout for train and test.
   # Train over SNRs: each training network's p_max / sigma^2 drawn
   # log-uniformly in [snr_db_min, snr_db_max] dB (both or neither set);
@@ -147,6 +150,13 @@ class TrainConfig:
                          f"model {self.model!r}.")
       if type(value) is not int or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
+    if self.density_max is not None:
+      _check_finite(self, "density_max", lower=self.density, inclusive=True)
+      if self.channel != "geometric" or self.fixed_layout:
+        raise ValueError(
+            "`density_max` draws random geometric layouts: it needs "
+            "channel='geometric' and fixed_layout=False; got channel="
+            f"{self.channel!r}, fixed_layout={self.fixed_layout}.")
     if (self.snr_db_min is None) != (self.snr_db_max is None):
       raise ValueError("`snr_db_min` and `snr_db_max` go together; got "
                        f"{self.snr_db_min} and {self.snr_db_max}.")
@@ -202,6 +212,6 @@ class TrainConfig:
 # Fields that choose the data a program trains on, not the program.
 DATA_FIELDS = ("channel", "noise_var", "p_max", "weighted", "test_size",
                "seed", "wmmse_iters", "variance", "rician_mean", "drop_prob",
-               "speed", "elapsed_time", "density", "fixed_layout",
-               "snr_db_min", "snr_db_max")
+               "speed", "elapsed_time", "density", "density_max",
+               "fixed_layout", "snr_db_min", "snr_db_max")
 _DEFAULT_CONFIG = TrainConfig()

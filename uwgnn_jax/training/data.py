@@ -35,6 +35,13 @@ def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
   if config.fixed_layout:  # Geometric, one topology (UWMMSE Table 1).
     layout = channels.geometric_layout(layout_key, K, density=config.density)
     return lambda k: channels.geometric_fading(k, layout)
+  if config.density_max is not None:  # Ro-UWMMSE: d per network.
+    def sample(k):
+      layout_key, density_key = jax.random.split(k)
+      density = jax.random.uniform(density_key, minval=config.density,
+                                   maxval=config.density_max)
+      return channels.geometric(layout_key, K, density=density)
+    return sample
   return lambda k: channels.geometric(k, K, density=config.density)
 
 
