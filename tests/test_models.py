@@ -90,16 +90,24 @@ def test_canonical_unit_invariance(name):
   np.testing.assert_allclose(raw / 4.0, canonical, rtol=1e-4, atol=1e-6)
 
 
+def assert_layouts_agree(params, Hs):
+  """One padded jraph batch of the networks Hs gives each network's dense
+  `allocate` powers."""
+  p_graph = models.apply_graph(params, graphs.batch_graphs(
+      [graphs.channel_graph(h) for h in Hs]))
+  start = 0
+  for h in Hs:
+    np.testing.assert_allclose(p_graph[start:start + h.shape[0]],
+                               uwgnn_jax.allocate(params, h),
+                               rtol=1e-5, atol=1e-6)
+    start += h.shape[0]
+  assert np.all(np.isfinite(np.asarray(p_graph)))
+
+
 @pytest.mark.parametrize("name", GRAPH_MODELS)
 def test_dense_layout_equals_jraph_layout(name):
-  Hs = [batch(1, 6, seed=3)[0], batch(1, 3, seed=4)[0]]
-  params = params_of(name)
-  g = graphs.batch_graphs([graphs.channel_graph(h) for h in Hs])
-  p_graph = models.apply_graph(params, g)
-  np.testing.assert_allclose(p_graph[:6], uwgnn_jax.allocate(params, Hs[0]),
-                             rtol=1e-5, atol=1e-6)
-  np.testing.assert_allclose(p_graph[6:9], uwgnn_jax.allocate(params, Hs[1]),
-                             rtol=1e-5, atol=1e-6)
+  assert_layouts_agree(params_of(name),
+                       [batch(1, 6, seed=3)[0], batch(1, 3, seed=4)[0]])
 
 
 @pytest.mark.parametrize("bad, match", [
