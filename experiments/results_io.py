@@ -26,10 +26,12 @@ def _git_commit() -> str:
 
 
 def _git_dirty() -> bool:
-  """True if tracked files differ from the commit (the run is not exact)."""
+  """True if tracked files other than results/ (other runs' outputs)
+  differ from the commit: the code that ran is not the commit's."""
   try:
     return bool(subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+         ":(top,exclude)results"],
         capture_output=True, text=True, check=True,
         cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip())
   except (OSError, subprocess.CalledProcessError):
