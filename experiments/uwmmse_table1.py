@@ -70,8 +70,7 @@ LAYOUT = dict(num_users=20, channel="geometric", fixed_layout=True,
 
 def run(ctx: framework.Context) -> tuple:
   """Trains (or loads) every model; scores and times every method."""
-  layout = LAYOUT
-  base = ctx.config(model="uwmmse", **layout)
+  base = ctx.config(model="uwmmse", **LAYOUT)
   dataset, references = scored = framework.scored_set(base, num_layers=4)
   wmmse_rate = references["wmmse_rate"]
   one = dataset.H[0]
@@ -94,15 +93,16 @@ def run(ctx: framework.Context) -> tuple:
     train_size = base.train_size * (
         MLP_DATA_FACTOR if name == "mlp" and not ctx.quick else 1)
     result = ctx.train(ctx.config(model=name, train_size=train_size,
-                                  **layout))
+                                  **LAYOUT))
     trained[name] = (result.params,
                      sum(epoch["seconds"] for epoch in result.history))
     progress.step(f"{name} trained")
   trained["ro_uwmmse"] = (uwgnn_jax.pretrained("uwmmse"), None)
   for name, (params, train_seconds) in trained.items():
-    percent = framework.percent(params, scored)
-    boxes[name] = _box_stats(_network_rates(dataset, evaluation.model_powers(
-        params, dataset.H, dataset.weights)))
+    rates = _network_rates(dataset, evaluation.model_powers(
+        params, dataset.H, dataset.weights))
+    boxes[name] = _box_stats(rates)
+    percent = 100.0 * float(rates.mean()) / wmmse_rate
     timing[name] = _seconds_per_network(uwgnn_jax.allocate, params, one)
     rows.append(dict(method=name, sum_rate=percent / 100.0 * wmmse_rate,
                      percent=percent, train_seconds=train_seconds))
