@@ -255,10 +255,13 @@ def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
 
 
 def mean_and_std(values: list) -> dict:
+  """Mean, sample standard deviation and median of `values`."""
   n = len(values)
   mean = sum(values) / n
   var = sum((v - mean) ** 2 for v in values) / max(n - 1, 1)
-  return dict(mean=mean, std=var ** 0.5, n=n, values=values)
+  ordered = sorted(values)
+  median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+  return dict(mean=mean, std=var ** 0.5, median=median, n=n, values=values)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 
 PERCENT_LABEL = "sum rate (% of WMMSE-100)"
 STYLES = {"uwgnn": "o-", "wcgcn": "s-", "uwmmse": "^-", "mlp": "v-",
-          "truncated_wmmse": "x--", "full_power": ":"}
+          "truncated_wmmse": "x--", "full_power": ":", "uwgnn median": "d--"}
 
 
 def line_panel(ax, curves: dict, x_label: str, title: str,
@@ -30,6 +30,9 @@ def line_panel(ax, curves: dict, x_label: str, title: str,
     ax.axhline(reference, color="gray", lw=0.8, ls="--")
   if log_x:
     ax.set_xscale("log")
+    ticks = sorted({x for curve in curves.values() for x in curve[0]})
+    ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+    ax.minorticks_off()
   ax.set_xlabel(x_label)
   ax.set_ylabel(y_label)
   ax.set_title(title, fontsize=10)

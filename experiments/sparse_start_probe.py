@@ -33,6 +33,12 @@ _SCALES = flags.DEFINE_list("scales", ["0", "1"],
 _STEPS = flags.DEFINE_integer("steps", 320, "Adam steps of batch 64.")
 _TRAIN_SIZE = flags.DEFINE_integer("train_size", 2048, "Training networks.")
 _TEST_SIZE = flags.DEFINE_integer("test_size", 500, "Held-out networks.")
+_USERS = flags.DEFINE_integer("users", 10, "K.")
+_CHANNEL = flags.DEFINE_string("channel", "sparse", "Training and test "
+                               "channel (TrainConfig.channel).")
+_DROP_PROB = flags.DEFINE_float("drop_prob", 0.6, "Sparse channels' drop "
+                                "probability.")
+_SNR_DB = flags.DEFINE_float("snr_db", 10.0, "p_max / sigma^2 in dB.")
 _OUT_DIR = flags.DEFINE_string("out_dir", "results/sparse_start_probe",
                                "Output folder.")
 
@@ -55,8 +61,9 @@ def main(argv):
   start = time.perf_counter()
   rows = []
   for name in _MODELS.value:
-    config = config_lib.TrainConfig(model=name, num_users=10,
-                                    channel="sparse", drop_prob=0.6)
+    config = config_lib.TrainConfig(
+        model=name, num_users=_USERS.value, channel=_CHANNEL.value,
+        drop_prob=_DROP_PROB.value, noise_var=10.0 ** (-_SNR_DB.value / 10))
     train_set = data.make_dataset(jax.random.PRNGKey(0), config,
                                   _TRAIN_SIZE.value)
     test_set = data.make_dataset(jax.random.PRNGKey(1), config,
@@ -82,6 +89,8 @@ def main(argv):
       print(rows[-1], flush=True)
   path = results_io.write(
       _OUT_DIR.value, dict(models=_MODELS.value, scales=_SCALES.value,
+                           users=_USERS.value, channel=_CHANNEL.value,
+                           drop_prob=_DROP_PROB.value, snr_db=_SNR_DB.value,
                            steps=_STEPS.value, train_size=_TRAIN_SIZE.value,
                            test_size=_TEST_SIZE.value),
       dict(rows=rows), time.perf_counter() - start)

@@ -15,6 +15,7 @@ from typing import Optional
 
 from absl import app
 from absl import flags
+import jax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
@@ -147,7 +148,10 @@ def main(argv):
         dict(config=json.loads(config.to_json()), test=row,
              num_params=models.num_params(state.params),
              command=" ".join(["python -m experiments.train"] +
-                              sys.argv[1:])))
+                              sys.argv[1:]),
+             trained_on=dict(device=jax.devices()[0].device_kind,
+                             jax_version=jax.__version__,
+                             seconds=round(seconds, 1))))
     print(f"exported params to {_EXPORT.value}")
 
 

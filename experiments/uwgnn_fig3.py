@@ -52,11 +52,14 @@ def plot(results: dict, out_dir: str) -> list:
   for ax, (field, _) in zip(axes, SWEEPS):
     rows = results["sweeps"][field]
     xs = [r["value"] for r in rows]
-    plots.line_panel(ax, {"uwgnn": (xs, [r["mean"] for r in rows],
-                                    [r["std"] for r in rows])},
+    # The median beside the mean: one seed stalled at full power moves the
+    # mean by up to 16 points (BUILD_NOTES.md, "The full-power trap").
+    plots.line_panel(ax, {"uwgnn mean +- std": (
+        xs, [r["mean"] for r in rows], [r["std"] for r in rows]),
+                          "uwgnn median": (xs, [r["median"] for r in rows])},
                      field.replace("_", " "),
                      f"Fig. 3: {field.split('_')[0]} width "
-                     f"(mean +- std over {rows[0]['n']} seeds)", log_x=True)
+                     f"({rows[0]['n']} seeds)", log_x=True)
   return [plots.save(fig, out_dir, "fig3.png")]
 
 

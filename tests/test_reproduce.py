@@ -140,3 +140,28 @@ def test_replot_redraws_from_results_json(quick_run, tmp_path):
                            log=lambda line: None)
   assert paths == [str(tmp_path / "uwgnn_fig6" / "fig6.png")]
   assert os.path.getsize(paths[0]) > 1000
+
+
+def test_pretrain_plans_what_the_experiments_train(quick_run):
+  from experiments import framework  # pylint: disable=g-import-not-at-top
+  from experiments import pretrain  # pylint: disable=g-import-not-at-top
+  from experiments import reproduce  # pylint: disable=g-import-not-at-top
+  out, _ = quick_run
+  cache = out / "work" / "models"
+  chosen = [reproduce.EXPERIMENTS[n] for n in ("uwgnn_fig10", "uwgnn_table1")]
+  planned = pretrain.plan(chosen, True, str(out / "work"))
+  # Table I trains 4 models at each K (quick: all K = 5, fig10's 2 shared).
+  assert len(planned) == 4 and len(set(planned)) == 4
+  for config in planned:  # The quick run trained (and cached) each of them.
+    assert os.path.exists(os.path.join(framework.model_dir(config, cache),
+                                       "final.json")), config
+  # A model another worker holds is skipped, not trained twice.
+  target = framework.model_dir(planned[0], str(out / "held"))
+  os.makedirs(os.path.dirname(target))
+  with pretrain._claim(target + ".claim") as mine:
+    assert mine
+    with pretrain._claim(target + ".claim") as other:
+      assert not other
+    assert pretrain.train_all(planned[:1], str(out / "held"),
+                              log=lambda line: None) == 0
+  assert not os.path.exists(os.path.join(target, "final.json"))
