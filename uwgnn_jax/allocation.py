@@ -5,6 +5,7 @@ function (`_allocate_jit`), so an eager call costs what a user's own
 `jax.jit` would, and calling `allocate` inside a user's jit still works.
 """
 
+import functools
 from typing import Optional
 import warnings
 
@@ -19,19 +20,19 @@ from uwgnn_jax import units
 from uwgnn_jax import validation
 
 
-@jax.jit
-def _allocate_jit(params, H, noise_var, p_max, weights):
+@functools.partial(jax.jit, static_argnames=("top_k",))
+def _allocate_jit(params, H, noise_var, p_max, weights, top_k=None):
   """Validated input -> p [..., K]; the model is read from params' structure."""
   H_c = units.to_canonical_channel(H, noise_var, p_max)
   p_c = batching.over_networks(
-      lambda h, a: models.apply_canonical(params, h, a), (H_c, weights),
-      (2, 1), models.bytes_per_network(params, H.shape[-1]))
+      lambda h, a: models.apply_canonical(params, h, a, top_k), (H_c, weights),
+      (2, 1), models.bytes_per_network(params, H.shape[-1], top_k))
   return units.from_canonical_power(p_c, p_max)
 
 
 def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
-             p_max: float = 1.0,
-             weights: Optional[ArrayLike] = None) -> jax.Array:
+             p_max: float = 1.0, weights: Optional[ArrayLike] = None,
+             top_k: Optional[int] = None) -> jax.Array:
   """Transmit powers from a learned model.
 
   The model is the one `params` belong to (`{"uwgnn": ...}`, etc.). The
@@ -46,6 +47,12 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
     noise_var: sigma^2 > 0.
     p_max: per-user power budget > 0.
     weights: alpha [..., K] or [K]; None means all ones.
+    top_k: graph models only. None runs the fully connected graph (dense
+      [K, K] layout); an integer k >= 1 keeps, for each receiver, its k
+      strongest interferers (largest H_ij), found on the device inside the
+      jitted call, and runs the model on that edge list: O(K k) memory and
+      work beyond reading H, one compiled program per (K, k). k >= K - 1
+      keeps every link.
 
   Returns:
     p [..., K] in [0, p_max], same unit as p_max.
@@ -56,9 +63,22 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   p_max = validation.check_positive_scalar(p_max, "p_max")
   weights = validation.check_weights(weights, H, broadcast=False)
   models.check_num_users(params, H.shape[-1])
+  top_k = check_top_k(top_k, params)
   validation.check_canonical_scale(H, noise_var, p_max)
   warn_if_outside_served_snr(params, H, noise_var, p_max)
-  return _allocate_jit(params, H, noise_var, p_max, weights)
+  return _allocate_jit(params, H, noise_var, p_max, weights, top_k=top_k)
+
+
+def check_top_k(top_k, params: models.Params) -> Optional[int]:
+  """None, or top_k as an int >= 1 for a graph model; ValueError otherwise."""
+  if top_k is None:
+    return None
+  top_k = validation.check_positive_int(top_k, "top_k")
+  name = models.model_name(params)
+  if not models.MODELS[name].is_graph_model:
+    raise ValueError(f"`top_k` needs a graph model; got {top_k} for the "
+                     f"{name} params, which run only the dense layout.")
+  return top_k
 
 
 # How far (dB) the input's median direct-link SNR may lie outside the range

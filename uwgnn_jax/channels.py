@@ -12,6 +12,7 @@ Amplitudes are dimensionless; the noise variance and power budget that go
 with each model are given next to it (e.g. GEOMETRIC_NOISE_VAR).
 """
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -215,6 +216,39 @@ def geometric(key: jax.Array, num_pairs: int = 20, *,
   layout = geometric_layout(layout_key, num_pairs,
                             area_half_width=area_half_width, density=density)
   return geometric_fading(fading_key, layout)
+
+
+# The UWMMSE network's pairs per unit area: 20 pairs in a 40 x 40 square.
+SPATIAL_REFERENCE_PAIRS = 20
+
+
+def spatial_layout(key: jax.Array, num_pairs: int, *,
+                   area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH
+                   ) -> GeometricLayout:
+  """The UWMMSE layout at any size and the same density: the square's
+  half-width grows as A sqrt(N / 20) (A = `area_half_width`, 20 = the
+  paper's), the receivers stay within +-A/4 of their transmitter, so each
+  receiver keeps a like number of strong interferers whatever N. Pure;
+  jit- and vmap-able (num_pairs static). [N, 2] positions each."""
+  validation.check_positive_int(num_pairs, "num_pairs")
+  tx_key, rx_key = jax.random.split(key)
+  half = area_half_width * math.sqrt(num_pairs / SPATIAL_REFERENCE_PAIRS)
+  offset = area_half_width / 4
+  transmitters = jax.random.uniform(tx_key, (num_pairs, 2), minval=-half,
+                                    maxval=half)
+  receivers = transmitters + jax.random.uniform(
+      rx_key, (num_pairs, 2), minval=-offset, maxval=offset)
+  return GeometricLayout(transmitters, receivers)
+
+
+def spatial(key: jax.Array, num_pairs: int, *,
+            area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH) -> jax.Array:
+  """A spatial network: `spatial_layout` with the geometric model's path
+  loss and Rayleigh fading (`geometric_fading`; noise GEOMETRIC_NOISE_VAR,
+  p_max = 1). [N, N]; memory N^2 (dense H)."""
+  layout_key, fading_key = jax.random.split(key)
+  return geometric_fading(fading_key, spatial_layout(
+      layout_key, num_pairs, area_half_width=area_half_width))
 
 
 def uniform_weights(key: jax.Array, num_users: int) -> jax.Array:

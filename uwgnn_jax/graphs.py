@@ -123,6 +123,31 @@ def fully_connected_edges(num_nodes: int) -> tuple:
   return senders.astype(np.int32), receivers.astype(np.int32)
 
 
+def strongest_interferers(H: jax.Array, top_k: int) -> jax.Array:
+  """senders [K, k]: for each receiver i, the k transmitters j != i with the
+  largest H_ij (ties to the lower index), k = min(top_k, K - 1); jit-able,
+  top_k static. H [K, K] amplitudes >= 0."""
+  num_nodes = H.shape[-1]
+  k = min(top_k, num_nodes - 1)
+  strength = jnp.where(jnp.eye(num_nodes, dtype=bool), -jnp.inf, H)
+  return jax.lax.top_k(strength, k)[1].astype(jnp.int32)
+
+
+def top_k_graph(H: jax.Array, top_k: int) -> tuple:
+  """The graph of each receiver's `top_k` strongest interferers, built on the
+  device (inside jit; `top_k` static, so one program serves every network
+  of a size): (EdgeListGraph with K k' edges, receiver-major, edges
+  [K k', 2] = [H_ij, H_ji]), k' = min(top_k, K - 1). Memory O(K k) beyond H.
+  """
+  num_nodes = H.shape[-1]
+  senders = strongest_interferers(H, top_k)
+  receivers = jnp.broadcast_to(
+      jnp.arange(num_nodes, dtype=jnp.int32)[:, None], senders.shape)
+  senders, receivers = senders.reshape(-1), receivers.reshape(-1)
+  edges = jnp.stack([H[receivers, senders], H[senders, receivers]], axis=-1)
+  return EdgeListGraph(senders, receivers, num_nodes), edges
+
+
 def channel_graph(H, *, weights=None, p=None, threshold: Optional[float] = None,
                   top_k: Optional[int] = None) -> jraph.GraphsTuple:
   """A jraph graph of one network (host-side: edge counts depend on data).

@@ -35,6 +35,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from uwgnn_jax import batching
+from uwgnn_jax import graphs
 from uwgnn_jax import units
 from uwgnn_jax import validation
 
@@ -45,10 +46,46 @@ class ChannelGains(NamedTuple):
   direct_gain: jax.Array  # [K] H_ii^2.
   cross_gain: jax.Array  # [K, K] H_ij^2 off the diagonal, 0 on it.
 
+  def into_receivers(self, x: jax.Array) -> jax.Array:
+    """sum_{j != i} H_ij^2 x_j for each receiver i: [K] -> [K]."""
+    return self.cross_gain @ x
 
-def channel_gains(H: jax.Array) -> ChannelGains:
-  """Squared gains of one network, H [K, K] (receiver-first)."""
+  def out_of_transmitters(self, c: jax.Array) -> jax.Array:
+    """sum_{j != i} c_j H_ji^2 for each transmitter i: [K] -> [K]; `c @ G`
+    contracts G's rows, no transpose."""
+    return c @ self.cross_gain
+
+
+class SparseChannelGains(NamedTuple):
+  """ChannelGains on an edge list: only the kept links j -> i interfere."""
+  direct: jax.Array  # [K]
+  direct_gain: jax.Array  # [K]
+  edge_gain: jax.Array  # [E] H_ij^2 of edge j -> i.
+  senders: jax.Array  # [E] j
+  receivers: jax.Array  # [E] i
+
+  def into_receivers(self, x: jax.Array) -> jax.Array:
+    return jax.ops.segment_sum(self.edge_gain * x[self.senders],
+                               self.receivers, self.direct.shape[0])
+
+  def out_of_transmitters(self, c: jax.Array) -> jax.Array:
+    return jax.ops.segment_sum(self.edge_gain * c[self.receivers],
+                               self.senders, self.direct.shape[0])
+
+
+def channel_gains(H: jax.Array, top_k: Optional[int] = None):
+  """Squared gains of one network, H [K, K] (receiver-first): every link
+  (ChannelGains), or with `top_k` (static) only each receiver's top_k
+  strongest interferers (SparseChannelGains, O(K top_k) per iteration)."""
   direct = jnp.diagonal(H)
+  if top_k is not None:
+    senders = graphs.strongest_interferers(H, top_k)
+    receivers = jnp.broadcast_to(jnp.arange(H.shape[-1])[:, None],
+                                 senders.shape)
+    edge_gain = jnp.square(jnp.take_along_axis(H, senders, axis=1))
+    return SparseChannelGains(direct, jnp.square(direct),
+                              edge_gain.reshape(-1), senders.reshape(-1),
+                              receivers.reshape(-1))
   off_diagonal = ~jnp.eye(H.shape[-1], dtype=bool)
   cross_gain = jnp.where(off_diagonal, jnp.square(H), 0.0)
   return ChannelGains(direct, jnp.square(direct), cross_gain)
@@ -72,7 +109,7 @@ def safe_ratio(numerator: jax.Array, denominator: jax.Array,
 def receiver_update(gains: ChannelGains, v: jax.Array) -> tuple:
   """u and w [K] from amplitudes v [K] (eqs. 6-7), noise variance 1."""
   p = jnp.square(v)
-  interference = 1.0 + gains.cross_gain @ p
+  interference = 1.0 + gains.into_receivers(p)
   total = interference + gains.direct_gain * p
   return gains.direct * v / total, total / interference
 
@@ -88,8 +125,9 @@ def transmitter_update(gains: ChannelGains, u: jax.Array, w: jax.Array,
   coefficient = weighted * jnp.square(u)
   numerator = weighted * u * gains.direct
   # sum_j alpha_j w_j u_j^2 H_ji^2, the leakage out of transmitter i, its
-  # own term j = i included; `c @ G` contracts G's rows, no transpose.
-  denominator = coefficient @ gains.cross_gain + coefficient * gains.direct_gain
+  # own term j = i included.
+  denominator = (gains.out_of_transmitters(coefficient) +
+                 coefficient * gains.direct_gain)
   fallback = jnp.where(numerator > 0, v_max, 0.0)
   return jnp.clip(safe_ratio(numerator, denominator, fallback), 0.0, v_max)
 
@@ -118,31 +156,32 @@ def rate_of_amplitudes(gains: ChannelGains, weights: jax.Array,
                        v: jax.Array) -> jax.Array:
   """Weighted sum rate (bits, scalar) of one canonical network at p = v^2."""
   p = jnp.square(v)
-  sinr = gains.direct_gain * p / (1.0 + gains.cross_gain @ p)
+  sinr = gains.direct_gain * p / (1.0 + gains.into_receivers(p))
   return jnp.sum(weights * jnp.log2(1.0 + sinr))
 
 
 def wmmse_amplitudes(H: jax.Array, weights: jax.Array, v_init: jax.Array,
-                     num_iters: int) -> jax.Array:
+                     num_iters: int, top_k: Optional[int] = None) -> jax.Array:
   """Final amplitudes v [K] of one canonical network, no rates computed.
 
   H [K, K] canonical amplitudes, weights [K], v_init [K] in [0, 1];
-  num_iters static (0 returns v_init).
+  num_iters static (0 returns v_init); top_k static (`channel_gains`).
   """
-  gains = channel_gains(H)
+  gains = channel_gains(H, top_k)
   return jax.lax.fori_loop(
       0, num_iters, lambda _, v: _next_amplitudes(gains, weights, v), v_init)
 
 
 def wmmse_iterate(H: jax.Array, weights: jax.Array, v_init: jax.Array,
-                  num_iters: int) -> tuple:
+                  num_iters: int, top_k: Optional[int] = None) -> tuple:
   """Like `wmmse_amplitudes`, also returning the rate trace.
 
   Returns:
     (v [K], trace [num_iters + 1]) where trace[t] is the weighted sum rate
-    (bits) after t iterations; trace[0] is the starting point.
+    (bits) after t iterations (with top_k: of the kept links only, the
+    objective WMMSE climbs there); trace[0] is the starting point.
   """
-  gains = channel_gains(H)
+  gains = channel_gains(H, top_k)
 
   def body(v, _):
     v = _next_amplitudes(gains, weights, v)
@@ -160,9 +199,14 @@ def wmmse_canonical(H: jax.Array, weights: jax.Array, num_iters: int = 100,
   return jnp.square(wmmse_amplitudes(H, weights, v_init, num_iters))
 
 
-def _bytes_per_network(num_users: int, num_starts: int = 1) -> int:
-  """float32 working set of one network: its gains and R starts' vectors."""
-  return 4 * num_users * (num_users + 8 * num_starts)
+def _bytes_per_network(num_users: int, num_starts: int = 1,
+                       top_k: Optional[int] = None) -> int:
+  """float32 working set of one network: its gains (with top_k: H and the
+  kept links) and R starts' vectors."""
+  gains = num_users * num_users
+  if top_k is not None:  # Edge gains, senders and receivers beside H.
+    gains += 3 * num_users * min(top_k, num_users - 1)
+  return 4 * (gains + 8 * num_users * num_starts)
 
 
 def _start_amplitudes(H_c, p_init, p_max):
@@ -172,19 +216,21 @@ def _start_amplitudes(H_c, p_init, p_max):
   return jnp.sqrt(jnp.clip(units.to_canonical_power(p_init, p_max), 0, 1))
 
 
-@functools.partial(jax.jit, static_argnames=("num_iters", "with_trace"))
+@functools.partial(jax.jit,
+                   static_argnames=("num_iters", "with_trace", "top_k"))
 def _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters: int,
-               with_trace: bool):
+               with_trace: bool, top_k: Optional[int] = None):
   """Validated input -> (p [..., K], trace [..., T + 1] or None)."""
   H_c = units.to_canonical_channel(H, noise_var, p_max)
   v_init = _start_amplitudes(H_c, p_init, p_max)
   if with_trace:
-    single = lambda h, a, v0: wmmse_iterate(h, a, v0, num_iters)
+    single = lambda h, a, v0: wmmse_iterate(h, a, v0, num_iters, top_k)
   else:
-    single = lambda h, a, v0: (wmmse_amplitudes(h, a, v0, num_iters), None)
+    single = lambda h, a, v0: (
+        wmmse_amplitudes(h, a, v0, num_iters, top_k), None)
   v, trace = batching.over_networks(
       single, (H_c, weights, v_init), (2, 1, 1),
-      _bytes_per_network(H.shape[-1]))
+      _bytes_per_network(H.shape[-1], top_k=top_k))
   return units.from_canonical_power(jnp.square(v), p_max), trace
 
 
@@ -199,36 +245,41 @@ def canonical_powers(H: jax.Array, weights: jax.Array,
                     with_trace=False)[0]
 
 
-def _validated(H, noise_var, p_max, weights, num_iters):
+def _validated(H, noise_var, p_max, weights, num_iters, top_k=None):
   H = validation.check_channel(H)
   noise_var = validation.check_positive_scalar(noise_var, "noise_var")
   p_max = validation.check_positive_scalar(p_max, "p_max")
   weights = validation.check_weights(weights, H, broadcast=False)
   validation.check_positive_int(num_iters, "num_iters", minimum=0)
+  if top_k is not None:
+    validation.check_positive_int(top_k, "top_k")
   validation.check_canonical_scale(H, noise_var, p_max)
   return H, noise_var, p_max, weights
 
 
 def wmmse_trace(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
                 weights: Optional[ArrayLike] = None, num_iters: int = 100,
-                p_init: Optional[ArrayLike] = None) -> tuple:
+                p_init: Optional[ArrayLike] = None,
+                top_k: Optional[int] = None) -> tuple:
   """Like `wmmse`, also returning the sum-rate trace [..., num_iters + 1].
 
-  trace[..., t] is the weighted sum rate (bit/s/Hz) after t iterations. It
+  trace[..., t] is the weighted sum rate (bit/s/Hz) after t iterations (with
+  `top_k`, of the kept links only: the objective WMMSE climbs there). It
   costs one more matrix-vector product and K logarithms per iteration;
   `wmmse` computes none of it.
   """
   H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
-                                            num_iters)
+                                            num_iters, top_k)
   if p_init is not None:
     p_init = validation.check_power(p_init, H, "p_init")
   return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
-                    with_trace=True)
+                    with_trace=True, top_k=top_k)
 
 
 def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
           weights: Optional[ArrayLike] = None, num_iters: int = 100,
-          p_init: Optional[ArrayLike] = None) -> jax.Array:
+          p_init: Optional[ArrayLike] = None,
+          top_k: Optional[int] = None) -> jax.Array:
   """WMMSE transmit powers.
 
   Args:
@@ -239,16 +290,21 @@ def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
     num_iters: iterations; 100 is the paper's "WMMSE", a model's layer count
       its "Tr-WMMSE".
     p_init: [..., K] starting powers; default full power p_max.
+    top_k: None runs on every link. An integer k >= 1 keeps, for each
+      receiver, only its k strongest interferers (found on the device inside
+      the jitted call) and iterates with segment sums over those K k links:
+      O(K k) work per iteration. The powers optimise the kept-links problem;
+      score them on the full H with `sum_rate`. k >= K - 1 keeps every link.
 
   Returns:
     p [..., K] in [0, p_max].
   """
   H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
-                                            num_iters)
+                                            num_iters, top_k)
   if p_init is not None:
     p_init = validation.check_power(p_init, H, "p_init")
   return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
-                    with_trace=False)[0]
+                    with_trace=False, top_k=top_k)[0]
 
 
 def best_of_starts(H: jax.Array, weights: jax.Array, v_starts: jax.Array,

@@ -7,7 +7,7 @@ pytree's structure (static under jit), not a string passed at run time. Sizes
 """
 
 import functools
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 import flax.linen as nn
 import jax
@@ -175,12 +175,17 @@ def num_params(params: Params) -> int:
   return sum(x.size for x in jax.tree.leaves(params))
 
 
-def bytes_per_network(params: Params, num_users: int) -> int:
+def bytes_per_network(params: Params, num_users: int,
+                      top_k: Optional[int] = None) -> int:
   """float32 working set of one forward pass: its widest [K, K, F] edge
-  tensor (the MLP: its input), to size the chunks `allocate` runs."""
+  tensor (the MLP: its input), or with `top_k` the network's H and its
+  widest [K k, F] edge tensor, to size the chunks `allocate` runs."""
   widest = max(x.shape[-1] for x in jax.tree.leaves(params) if x.ndim)
   if not MODELS[model_name(params)].is_graph_model:
     return 4 * num_users * num_users
+  if top_k is not None:
+    edges = min(top_k, num_users - 1)
+    return 4 * num_users * (num_users + edges * (widest + 4))
   return 4 * num_users * num_users * (widest + 4)
 
 
@@ -195,11 +200,13 @@ def check_num_users(params: Params, num_users: int) -> None:
           f"built for K = {trained}; the MLP serves only its trained K.")
 
 
-def apply_canonical(params: Params, H: jax.Array,
-                    weights: jax.Array) -> jax.Array:
+def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
+                    top_k: Optional[int] = None) -> jax.Array:
   """Powers [K] in [0, 1] for ONE network in canonical units.
 
-  Graph models run on the dense fully connected layout (the fast one).
+  Graph models run on the dense fully connected layout (the fast one), or,
+  with `top_k` (static), on the edge list of each receiver's top_k strongest
+  interferers, built here (`graphs.top_k_graph`, O(K top_k) memory).
   H [K, K] canonical amplitudes, weights [K].
   """
   name = model_name(params)
@@ -209,6 +216,9 @@ def apply_canonical(params: Params, H: jax.Array,
     return module.apply(variables, H)
   num_users = H.shape[-1]
   nodes = graphs.node_features(H, weights, jnp.ones_like(weights))
+  if top_k is not None:
+    graph, edges = graphs.top_k_graph(H, top_k)
+    return module.apply(variables, graph, nodes, edges)
   return module.apply(variables, graphs.DenseGraph(num_users), nodes,
                       graphs.dense_edge_features(H))
 

@@ -10,7 +10,8 @@ import jax
 from uwgnn_jax import channels
 from uwgnn_jax import models
 
-CHANNELS = ("rayleigh", "rician", "sparse", "mobility", "geometric")
+CHANNELS = ("rayleigh", "rician", "sparse", "mobility", "geometric",
+            "spatial")
 LR_SCHEDULES = ("constant", "cosine")
 # Adam's rate when none is given. The MLP's relu6 output dies at 3e-3
 # (every power 0 after one epoch; BUILD_NOTES.md).
@@ -171,7 +172,7 @@ class TrainConfig:
   def effective_noise_var(self) -> float:
     if self.noise_var is not None:
       return self.noise_var
-    if self.channel == "geometric":
+    if self.channel in ("geometric", "spatial"):
       return channels.GEOMETRIC_NOISE_VAR
     return channels.RAYLEIGH_NOISE_VAR
 

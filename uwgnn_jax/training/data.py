@@ -29,6 +29,8 @@ def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
   if config.channel == "sparse":
     return lambda k: channels.sparse_rayleigh(
         k, K, drop_prob=config.drop_prob, variance=config.variance)
+  if config.channel == "spatial":
+    return lambda k: channels.spatial(k, K)
   if config.channel == "mobility":
     return lambda k: channels.mobility(k, K, speed=config.speed,
                                        elapsed_time=config.elapsed_time)[1]

@@ -1,0 +1,130 @@
+"""Top-k graphs built inside jit (allocate and WMMSE with `top_k`) and
+spatial networks of any size."""
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import uwgnn_jax
+from uwgnn_jax import channels
+from uwgnn_jax import graphs
+from uwgnn_jax import models
+from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import data
+
+H3 = jnp.array([[1.0, 0.2, 0.7],
+                [0.5, 2.0, 0.1],
+                [0.9, 0.3, 3.0]])
+K = 6
+H = jax.vmap(lambda k: channels.rayleigh(k, K))(
+    jax.random.split(jax.random.PRNGKey(7), 4))
+
+
+def test_top_k_graph_by_hand():
+  graph, edges = jax.jit(graphs.top_k_graph, static_argnums=1)(H3, 1)
+  # Strongest interferer of receiver 0: tx 2 (0.7); of 1: tx 0 (0.5); of 2:
+  # tx 0 (0.9). Receiver-major, one edge each.
+  np.testing.assert_array_equal(graph.receivers, [0, 1, 2])
+  np.testing.assert_array_equal(graph.senders, [2, 0, 0])
+  np.testing.assert_allclose(edges, [[0.7, 0.9], [0.5, 0.2], [0.9, 0.7]])
+  assert graph.num_nodes == 3
+  # top_k >= K - 1 keeps every link once; the host builder agrees.
+  graph, edges = graphs.top_k_graph(H3, 5)
+  assert edges.shape == (6, 2)
+  host = graphs.channel_graph(H3, top_k=2)
+  assert ({(int(s), int(r)) for s, r in zip(graph.senders, graph.receivers)}
+          == {(int(s), int(r)) for s, r in zip(host.senders, host.receivers)})
+
+
+@pytest.mark.parametrize("name", ["uwgnn", "uwmmse"])
+def test_allocate_with_every_link_kept_is_the_dense_model(name):
+  params = models.init(name, jax.random.PRNGKey(0), K)
+  dense = uwgnn_jax.allocate(params, H, noise_var=0.1)
+  np.testing.assert_allclose(
+      uwgnn_jax.allocate(params, H, noise_var=0.1, top_k=K - 1), dense,
+      rtol=1e-5, atol=1e-6)
+  sparse = uwgnn_jax.allocate(params, H, noise_var=0.1, top_k=2)
+  assert sparse.shape == (4, K)
+  assert bool(jnp.all((sparse >= 0) & (sparse <= 1)))
+
+
+def test_allocate_top_k_is_permutation_equivariant_and_jit_safe():
+  params = models.init("wcgcn", jax.random.PRNGKey(1), K)
+  perm = np.array([3, 0, 5, 1, 4, 2])
+  p = uwgnn_jax.allocate(params, H, noise_var=0.1, top_k=2)
+  p_perm = uwgnn_jax.allocate(params, H[:, perm][:, :, perm], noise_var=0.1,
+                              top_k=2)
+  np.testing.assert_allclose(p_perm, p[:, perm], rtol=1e-5, atol=1e-6)
+  jitted = jax.jit(lambda h: uwgnn_jax.allocate(params, h, noise_var=0.1,
+                                                top_k=2))
+  np.testing.assert_allclose(jitted(H), p, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_wmmse_is_dense_wmmse_on_the_kept_links():
+  """WMMSE on the top-k graph equals dense WMMSE on H with every other
+  interference link set to 0; its kept-links objective never falls."""
+  top = 2
+  senders = jax.vmap(graphs.strongest_interferers, (0, None))(H, top)
+  keep = jnp.zeros((4, K, K), bool).at[
+      jnp.arange(4)[:, None, None], jnp.arange(K)[None, :, None],
+      senders].set(True) | jnp.eye(K, dtype=bool)[None]
+  masked = jnp.where(keep, H, 0.0)
+  np.testing.assert_allclose(
+      uwgnn_jax.wmmse(H, noise_var=0.1, top_k=top, num_iters=20),
+      uwgnn_jax.wmmse(masked, noise_var=0.1, num_iters=20),
+      rtol=1e-4, atol=1e-6)
+  _, trace = uwgnn_jax.wmmse_trace(H, noise_var=0.1, top_k=top, num_iters=20)
+  assert bool(jnp.all(jnp.diff(trace, axis=-1) > -1e-4))
+  np.testing.assert_allclose(
+      uwgnn_jax.wmmse(H, noise_var=0.1, top_k=K, num_iters=20),
+      uwgnn_jax.wmmse(H, noise_var=0.1, num_iters=20), rtol=1e-5, atol=1e-6)
+
+
+def test_bad_top_k_is_a_clear_error():
+  params = models.init("uwgnn", jax.random.PRNGKey(0), K)
+  for bad in (0, 2.5, "3", True):
+    with pytest.raises(ValueError, match="top_k"):
+      uwgnn_jax.allocate(params, H, noise_var=0.1, top_k=bad)
+    with pytest.raises(ValueError, match="top_k"):
+      uwgnn_jax.wmmse(H, noise_var=0.1, top_k=bad)
+  mlp = models.init("mlp", jax.random.PRNGKey(0), K)
+  with pytest.raises(ValueError, match="top_k.*graph model"):
+    uwgnn_jax.allocate(mlp, H, noise_var=0.1, top_k=2)
+
+
+def test_spatial_networks_keep_their_density_at_any_size():
+  for n in (20, 80):
+    layout = jax.jit(channels.spatial_layout, static_argnums=1)(
+        jax.random.PRNGKey(n), n)
+    half = 20.0 * np.sqrt(n / 20)
+    assert layout.transmitters.shape == (n, 2)
+    assert float(jnp.abs(layout.transmitters).max()) <= half
+    assert float(jnp.abs(layout.receivers - layout.transmitters).max()) <= 5.0
+  # 4x the pairs on 4x the area: pairs per unit area unchanged.
+  spread = jnp.ptp(layout.transmitters, axis=0)
+  assert float(spread.min()) > 0.8 * 2 * 20.0 * 2
+  H_batch = jax.vmap(lambda k: channels.spatial(k, 8))(
+      jax.random.split(jax.random.PRNGKey(0), 3))
+  assert H_batch.shape == (3, 8, 8) and bool(jnp.all(H_batch > 0))
+  config = config_lib.TrainConfig(channel="spatial", num_users=8)
+  assert config.effective_noise_var == channels.GEOMETRIC_NOISE_VAR
+  dataset = data.make_dataset(jax.random.PRNGKey(0), config, 4)
+  assert dataset.H.shape == (4, 8, 8)
+
+
+def test_scale_benchmark_rows(tmp_path):
+  from experiments import benchmark_scale  # pylint: disable=g-import-not-at-top
+  sizes = {str(k): benchmark_scale.measure(k, 2, ["uwgnn"], 8, 1,
+                                           log=lambda line: None)
+           for k in (6, 10)}
+  rows = sizes["10"]["rows"]
+  assert set(rows) == {"wmmse_dense", "wmmse_top2", "uwgnn_top2"}
+  assert set(sizes["6"]["rows"]) == set(rows) | {"uwgnn_dense"}
+  assert rows["wmmse_dense"]["percent_of_dense_wmmse"] == 100.0
+  for row in rows.values():
+    assert row["seconds"] > 0 and 0 < row["percent_of_dense_wmmse"] < 150
+  assert os.path.getsize(benchmark_scale.plot(
+      dict(top_k=2, sizes=sizes), str(tmp_path))) > 1000
