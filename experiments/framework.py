@@ -167,10 +167,20 @@ def model_signature(config: config_lib.TrainConfig) -> str:
 CACHE_VERSION = 2  # 2: gain features floored at H^2 = 0.1.
 
 
+# TrainConfig fields added after CACHE_VERSION 2's models were trained:
+# left out of the key while at their default, so those models stay cached.
+FIELDS_ADDED_SINCE_VERSION = {"num_users_min": None, "layout_users": None}
+
+
 def config_hash(config: config_lib.TrainConfig) -> str:
-  """The cache key: the full config, the model's structure and
-  CACHE_VERSION."""
-  text = f"{CACHE_VERSION}\n{config.to_json()}\n{model_signature(config)}"
+  """The cache key: the full config (less FIELDS_ADDED_SINCE_VERSION at
+  their defaults), the model's structure and CACHE_VERSION."""
+  fields = json.loads(config.to_json())
+  for name, default in FIELDS_ADDED_SINCE_VERSION.items():
+    if fields[name] == default:
+      del fields[name]
+  keyed = json.dumps(fields, indent=2, sort_keys=True)
+  text = f"{CACHE_VERSION}\n{keyed}\n{model_signature(config)}"
   return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

@@ -115,13 +115,13 @@ def uwmmse_table1(results: dict) -> str:
                 "test (ms/network)", "paper ms"], rows)
 
 
-def uwmmse_fig2b(results: dict) -> str:
-  """UWMMSE Fig. 2b: mean sum rates against the density factor."""
+def uwmmse_shift(results: dict, x_name: str, x_label: str) -> str:
+  """UWMMSE Figs. 2b, 2c: mean sum rates against the shifted setting."""
   columns = ["wmmse_rate", "truncated_wmmse_rate", "uwmmse_rate",
              "ro_uwmmse_rate", "uwmmse", "ro_uwmmse"]
-  return table(["d", "WMMSE-100", "Tr-WMMSE-4", "UWMMSE", "Ro-UWMMSE",
+  return table([x_label, "WMMSE-100", "Tr-WMMSE-4", "UWMMSE", "Ro-UWMMSE",
                 "UWMMSE %", "Ro-UWMMSE %"],
-               [[r["density"], *(r[c] for c in columns)]
+               [[r[x_name], *(r[c] for c in columns)]
                 for r in results["rows"]]) + (
       "\n\nMean sum rate (bit/s/Hz), then % of WMMSE-100.")
 
@@ -133,7 +133,8 @@ RENDERERS = {
     "uwgnn_fig7": lambda r: panels(r, "drop_prob"),
     "uwgnn_fig9": lambda r: _shift_table(r["rows"], "speed"),
     "uwgnn_fig10": fig10, "uwmmse_table1": uwmmse_table1,
-    "uwmmse_fig2b": uwmmse_fig2b}
+    "uwmmse_fig2b": lambda r: uwmmse_shift(r, "density", "d"),
+    "uwmmse_fig2c": lambda r: uwmmse_shift(r, "users", "N")}
 
 
 def main(argv):

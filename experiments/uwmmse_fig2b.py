@@ -33,30 +33,42 @@ def run(ctx: framework.Context) -> tuple:
   test = dataclasses.replace(static, test_size=min(TEST_SIZE,
                                                    static.test_size))
   grid = DENSITIES[::2] if ctx.quick else DENSITIES
-  rows = framework.shift_rows(
+  rows = with_rates(framework.shift_rows(
       trained, grid, lambda d: dataclasses.replace(test, density=d),
-      "density", ctx.progress(len(grid)), num_layers=4)
-  for row in rows:  # The paper plots mean sum rates.
-    for name in ("uwmmse", "ro_uwmmse", "truncated_wmmse"):
-      row[f"{name}_rate"] = row[name] / 100.0 * row["wmmse_rate"]
+      "density", ctx.progress(len(grid)), num_layers=4))
   return dict(static=static.to_json(), robust=robust.to_json(),
               densities=list(grid), test_size=test.test_size), dict(rows=rows)
 
 
-def plot(results: dict, out_dir: str) -> list:
-  """Mean sum rate against d (the paper's axes) and % of WMMSE-100."""
-  rows = results["rows"]
-  xs = [r["density"] for r in rows]
+def with_rates(rows: list) -> list:
+  """Adds each method's mean sum rate (the paper plots rates) to rows of
+  % of WMMSE-100."""
+  for row in rows:
+    for name in ("uwmmse", "ro_uwmmse", "truncated_wmmse"):
+      row[f"{name}_rate"] = row[name] / 100.0 * row["wmmse_rate"]
+  return rows
+
+
+def rate_and_percent_plot(rows: list, x_name: str, x_label: str, title: str,
+                          out_dir: str, filename: str) -> str:
+  """Mean sum rate against x (the paper's axes) and % of WMMSE-100."""
+  xs = [r[x_name] for r in rows]
   fig, (rate_ax, percent_ax) = plots.panels(2, width=5)
   plots.line_panel(rate_ax, {
       "wmmse": (xs, [r["wmmse_rate"] for r in rows]),
       **{name: (xs, [r[f"{name}_rate"] for r in rows])
          for name in ("truncated_wmmse", "uwmmse", "ro_uwmmse")}},
-      "density factor d", "Fig. 2b: denser static network",
-      y_label="mean sum rate (bit/s/Hz)", reference=None)
-  plots.rows_panel(percent_ax, rows, "density", ("uwmmse", "ro_uwmmse"),
-                   "density factor d", "as % of WMMSE-100")
-  return [plots.save(fig, out_dir, "fig2b.png")]
+      x_label, title, y_label="mean sum rate (bit/s/Hz)", reference=None)
+  plots.rows_panel(percent_ax, rows, x_name, ("uwmmse", "ro_uwmmse"),
+                   x_label, "as % of WMMSE-100")
+  return plots.save(fig, out_dir, filename)
+
+
+def plot(results: dict, out_dir: str) -> list:
+  return [rate_and_percent_plot(results["rows"], "density",
+                                "density factor d",
+                                "Fig. 2b: denser static network", out_dir,
+                                "fig2b.png")]
 
 
 EXPERIMENT = framework.Experiment("uwmmse_fig2b", "UWMMSE Fig. 2b: density "

@@ -38,7 +38,7 @@ EXPECTED_PLOTS = {
     "uwgnn_fig5": ["fig5.png"], "uwgnn_fig6": ["fig6.png"],
     "uwgnn_fig7": ["fig7.png"], "uwgnn_fig9": ["fig9.png"],
     "uwgnn_fig10": ["fig10.png"], "uwmmse_table1": ["table1.png", "fig2a.png"],
-    "uwmmse_fig2b": ["fig2b.png"]}
+    "uwmmse_fig2b": ["fig2b.png"], "uwmmse_fig2c": ["fig2c.png"]}
 
 
 def test_every_experiment_writes_results_and_plots(quick_run):

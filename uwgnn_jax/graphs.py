@@ -21,6 +21,7 @@ Only jraph functions that still run on current JAX are used (`batch`,
 call removed JAX APIs (BUILD_NOTES.md).
 """
 
+import functools
 from typing import NamedTuple, Optional, Sequence
 
 import jax
@@ -31,34 +32,42 @@ import numpy as np
 from uwgnn_jax import validation
 
 
-@jax.custom_jvp
-def _max_over_other_senders(messages: jax.Array) -> jax.Array:
-  """max_{j != i} messages[i, j]: [K, K, F] -> [K, F]."""
-  mask = ~jnp.eye(messages.shape[0], dtype=bool)[:, :, None]
-  return jnp.max(jnp.where(mask, messages, -jnp.inf), axis=1)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _max_over_senders(messages: jax.Array, mask: jax.Array,
+                      may_be_empty: bool) -> jax.Array:
+  """max_j messages[i, j] over mask[i, j]: [K, K, F], [K, K, 1] -> [K, F];
+  with `may_be_empty` (static), 0 where a receiver has no sender."""
+  best = jnp.max(jnp.where(mask, messages, -jnp.inf), axis=1)
+  return jnp.where(jnp.any(mask, axis=1), best, 0.0) if may_be_empty else best
 
 
-@_max_over_other_senders.defjvp
-def _max_over_other_senders_jvp(primals, tangents):
+@_max_over_senders.defjvp
+def _max_over_senders_jvp(may_be_empty, primals, tangents):
   """The tangent of the winning sender, chosen on the same values that give
   the primal. jnp.max's own rule compares a recomputed operand with the
   result and divides by the number of matches; where XLA fuses the two
   computations differently (backend optimisation level 0) nothing matched
   and the gradient was 0/0 = NaN."""
-  (messages,), (tangent,) = primals, tangents
-  mask = ~jnp.eye(messages.shape[0], dtype=bool)[:, :, None]
+  (messages, mask), (tangent, _) = primals, tangents
   masked = jnp.where(mask, messages, -jnp.inf)
   winner = jnp.argmax(masked, axis=1)[:, None, :]
   pick = lambda x: jnp.take_along_axis(x, winner, axis=1)[:, 0]
-  return pick(masked), pick(tangent)
+  if not may_be_empty:
+    return pick(masked), pick(tangent)
+  any_sender = jnp.any(mask, axis=1)
+  return (jnp.where(any_sender, pick(masked), 0.0),
+          jnp.where(any_sender, pick(tangent), 0.0))
 
 
 class DenseGraph(NamedTuple):
   """Fully connected directed graph of one K-user network (no self loops).
 
-  Edge arrays are [K, K, F] with [i, j] the edge j -> i.
+  Edge arrays are [K, K, F] with [i, j] the edge j -> i. `present` [K] bool
+  (None: all) marks the users that exist; absent ones (the padding of a
+  mixed-size batch) send nothing: no aggregation counts them.
   """
   num_nodes: int
+  present: Optional[jax.Array] = None
 
   def from_senders(self, x: jax.Array) -> jax.Array:
     """Node features [K, F] -> sender features on edges, [1, K, F] (broadcasts
@@ -66,13 +75,16 @@ class DenseGraph(NamedTuple):
     return x[None, :, :]
 
   def _mask(self) -> jax.Array:
-    return ~jnp.eye(self.num_nodes, dtype=bool)[:, :, None]
+    mask = ~jnp.eye(self.num_nodes, dtype=bool)
+    if self.present is not None:
+      mask = mask & self.present[None, :]
+    return mask[:, :, None]
 
   def max_at_receivers(self, messages: jax.Array) -> jax.Array:
     """MAX over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
     if self.num_nodes == 1:
       return jnp.zeros_like(messages[:, 0])
-    return _max_over_other_senders(messages)
+    return _max_over_senders(messages, self._mask(), self.present is not None)
 
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Sum over incoming edges: [K, K, F] -> [K, F]."""
@@ -80,7 +92,10 @@ class DenseGraph(NamedTuple):
 
   def mean_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Mean over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
-    return self.sum_at_receivers(messages) / max(self.num_nodes - 1, 1)
+    if self.present is None:
+      return self.sum_at_receivers(messages) / max(self.num_nodes - 1, 1)
+    senders = jnp.sum(self._mask(), axis=1).astype(messages.dtype)
+    return self.sum_at_receivers(messages) / jnp.maximum(senders, 1.0)
 
 
 class EdgeListGraph(NamedTuple):

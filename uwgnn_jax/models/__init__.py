@@ -201,13 +201,16 @@ def check_num_users(params: Params, num_users: int) -> None:
 
 
 def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
-                    top_k: Optional[int] = None) -> jax.Array:
+                    top_k: Optional[int] = None,
+                    mixed_sizes: bool = False) -> jax.Array:
   """Powers [K] in [0, 1] for ONE network in canonical units.
 
   Graph models run on the dense fully connected layout (the fast one), or,
   with `top_k` (static), on the edge list of each receiver's top_k strongest
   interferers, built here (`graphs.top_k_graph`, O(K top_k) memory).
-  H [K, K] canonical amplitudes, weights [K].
+  H [K, K] canonical amplitudes, weights [K]. On the dense layout, with
+  `mixed_sizes`, a user of weight 0 is absent (a padded batch's filler): it
+  sends no message and gets power 0.
   """
   name = model_name(params)
   module = module_for(params)
@@ -219,6 +222,11 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
   if top_k is not None:
     graph, edges = graphs.top_k_graph(H, top_k)
     return module.apply(variables, graph, nodes, edges)
+  if mixed_sizes:
+    present = weights > 0
+    return present * module.apply(
+        variables, graphs.DenseGraph(num_users, present), nodes,
+        graphs.dense_edge_features(H))
   return module.apply(variables, graphs.DenseGraph(num_users), nodes,
                       graphs.dense_edge_features(H))
 

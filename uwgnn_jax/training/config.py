@@ -95,6 +95,14 @@ class TrainConfig:
   intermediate_dim: Optional[int] = None
   # UWMMSE's unrolled depth (None: 4, its paper's; the UWGNN paper used 3).
   num_layers: Optional[int] = None
+  # Mixed sizes: each training network has K drawn uniformly in
+  # [num_users_min, num_users], zero-padded to num_users with weight 0 on
+  # the absent users (models ignore them); the test set stays at num_users.
+  num_users_min: Optional[int] = None
+  # Geometric fixed layout drawn at this many pairs, then resized to
+  # num_users: the first pairs kept, new ones added in the same area
+  # (UWMMSE Fig. 2c). None: drawn at num_users.
+  layout_users: Optional[int] = None
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -151,6 +159,23 @@ class TrainConfig:
                          f"model {self.model!r}.")
       if type(value) is not int or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
+    for name in ("num_users_min", "layout_users"):
+      value = getattr(self, name)
+      if value is not None and (type(value) is not int or value < 1):
+        raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
+    if self.num_users_min is not None:
+      if self.num_users_min > self.num_users:
+        raise ValueError(f"`num_users_min` must be <= num_users "
+                         f"({self.num_users}); got {self.num_users_min}.")
+      if not models.MODELS[self.model].is_graph_model:
+        raise ValueError(f"`num_users_min` (mixed sizes) needs a graph "
+                         f"model; got {self.model!r}.")
+    if self.layout_users is not None and not (
+        self.channel == "geometric" and self.fixed_layout):
+      raise ValueError("`layout_users` resizes a fixed geometric layout: it "
+                       "needs channel='geometric' and fixed_layout=True; got "
+                       f"channel={self.channel!r}, "
+                       f"fixed_layout={self.fixed_layout}.")
     if self.density_max is not None:
       _check_finite(self, "density_max", lower=self.density, inclusive=True)
       if self.channel != "geometric" or self.fixed_layout:
@@ -214,5 +239,5 @@ class TrainConfig:
 DATA_FIELDS = ("channel", "noise_var", "p_max", "weighted", "test_size",
                "seed", "wmmse_iters", "variance", "rician_mean", "drop_prob",
                "speed", "elapsed_time", "density", "density_max",
-               "fixed_layout", "snr_db_min", "snr_db_max")
+               "fixed_layout", "snr_db_min", "snr_db_max", "layout_users")
 _DEFAULT_CONFIG = TrainConfig()

@@ -35,7 +35,12 @@ def _sampler(config: config_lib.TrainConfig, layout_key: jax.Array):
     return lambda k: channels.mobility(k, K, speed=config.speed,
                                        elapsed_time=config.elapsed_time)[1]
   if config.fixed_layout:  # Geometric, one topology (UWMMSE Table 1).
-    layout = channels.geometric_layout(layout_key, K, density=config.density)
+    drawn = config.layout_users or K
+    layout = channels.geometric_layout(layout_key, drawn,
+                                       density=config.density)
+    if drawn != K:  # UWMMSE Fig. 2c: pairs removed or added.
+      layout = channels.resize_layout(jax.random.fold_in(layout_key, 1),
+                                      layout, K, density=config.density)
     return lambda k: channels.geometric_fading(k, layout)
   if config.density_max is not None:  # Ro-UWMMSE: d per network.
     def sample(k):
@@ -54,6 +59,19 @@ def _batch_sampler(data_key: config_lib.TrainConfig):
       data_key, config_lib.run_keys(data_key.seed).layout)))
 
 
+def pad_to_mixed_sizes(key: jax.Array, H: jax.Array, weights: jax.Array,
+                       num_users_min: int) -> tuple:
+  """Networks of K_n users, K_n uniform in [num_users_min, K], each the
+  first K_n users of its K-user network: the other rows and columns of H
+  [N, K, K] and entries of weights [N, K] set to 0 (absent users)."""
+  num_samples, num_users = weights.shape
+  sizes = jax.random.randint(key, (num_samples,), num_users_min,
+                             num_users + 1)
+  present = jnp.arange(num_users)[None, :] < sizes[:, None]
+  return (H * (present[:, :, None] & present[:, None, :]),
+          weights * present)
+
+
 def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
                  num_samples: int, over_snr_range: bool = False) -> Dataset:
   """`num_samples` networks drawn from `config`'s channel model.
@@ -70,6 +88,9 @@ def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
     weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
   else:
     weights = jnp.ones((num_samples, config.num_users))
+  if config.num_users_min is not None:
+    H, weights = pad_to_mixed_sizes(jax.random.fold_in(key, 13), H, weights,
+                                    config.num_users_min)
   if over_snr_range and config.snr_db_min is not None:
     snr_db = jax.random.uniform(jax.random.fold_in(key, 11), (num_samples,),
                                 minval=config.snr_db_min,

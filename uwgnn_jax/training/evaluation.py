@@ -22,15 +22,19 @@ from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 
 
-def model_powers(params, H: jax.Array, weights: jax.Array) -> jax.Array:
-  """A model's canonical powers [B, K] on canonical networks H [B, K, K]."""
-  return jax.vmap(lambda h, a: models.apply_canonical(params, h, a))(
-      H, weights)
+def model_powers(params, H: jax.Array, weights: jax.Array,
+                 mixed_sizes: bool = False) -> jax.Array:
+  """A model's canonical powers [B, K] on canonical networks H [B, K, K]
+  (`mixed_sizes`: users of weight 0 are padding, `models.apply_canonical`)."""
+  return jax.vmap(lambda h, a: models.apply_canonical(
+      params, h, a, mixed_sizes=mixed_sizes))(H, weights)
 
 
-def batch_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
+def batch_rates(params, H: jax.Array, weights: jax.Array,
+                mixed_sizes: bool = False) -> jax.Array:
   """Weighted sum rate [B] (bits) of a model on canonical networks."""
-  return canonical_rates(H, model_powers(params, H, weights), weights)
+  return canonical_rates(H, model_powers(params, H, weights, mixed_sizes),
+                         weights)
 
 
 

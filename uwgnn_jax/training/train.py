@@ -58,7 +58,7 @@ def init_state(config: config_lib.TrainConfig) -> TrainState:
 
 
 def loss_fn(params, H, weights, targets, supervised: bool,
-            relative: bool) -> jax.Array:
+            relative: bool, mixed_sizes: bool = False) -> jax.Array:
   """-mean WSR (unsupervised), or MSE to WMMSE powers (the MLP).
 
   `relative`: -mean(WSR / WSR of WMMSE) with targets [B] WMMSE's rates, so
@@ -68,7 +68,7 @@ def loss_fn(params, H, weights, targets, supervised: bool,
   if supervised:
     powers = evaluation.model_powers(params, H, weights)
     return jnp.mean(jnp.square(powers - targets))
-  model_rates = evaluation.batch_rates(params, H, weights)
+  model_rates = evaluation.batch_rates(params, H, weights, mixed_sizes)
   if relative:
     return -jnp.mean(model_rates / targets)
   return -jnp.mean(model_rates)
@@ -86,11 +86,13 @@ def _make_train_step(config: config_lib.TrainConfig) -> Callable:
   optimizer = make_optimizer(config)
   supervised = models.MODELS[config.model].supervised
   relative = config.relative_loss
+  mixed_sizes = config.num_users_min is not None
 
   @jax.jit
   def train_step(state: TrainState, H, weights, targets):
     loss, grads = jax.value_and_grad(loss_fn)(state.params, H, weights,
-                                              targets, supervised, relative)
+                                              targets, supervised, relative,
+                                              mixed_sizes)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     return TrainState(state.step + 1, params, opt_state), loss
