@@ -25,7 +25,7 @@ from uwgnn_jax.training import train
 from uwgnn_jax.training import workdir as workdir_lib
 
 # One flag per TrainConfig field, generated below; these are renamed.
-_FLAG_NAMES = {"num_users": "users"}
+_FLAG_NAMES = {"num_users": "users", "num_users_min": "users_min"}
 _CHOICES = {"model": sorted(models.MODELS), "channel": config_lib.CHANNELS,
             "lr_schedule": config_lib.LR_SCHEDULES}
 _HELP = {
@@ -62,6 +62,10 @@ _HELP = {
     "message_dim": "UWGNN message width (default 16).",
     "intermediate_dim": "UWGNN intermediate-variable width (default 4).",
     "num_layers": "UWMMSE's unrolled depth (default 4).",
+    "num_users_min": "Mixed sizes: each training network has K uniform in "
+                     "[--users_min, --users], zero-padded to --users.",
+    "layout_users": "Geometric fixed layout drawn at this many pairs, then "
+                    "resized to --users (pairs kept or added).",
     "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
                      "(unsupervised models), so every SNR weighs alike.",
 }
