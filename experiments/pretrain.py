@@ -107,8 +107,8 @@ def _claim(path: str):
 
 
 def train_all(configs, cache_dir: str, log=framework.log_line) -> int:
-  """Trains every config no other worker holds; returns how many this
-  process trained or found done."""
+  """Trains every config no other worker holds and none finished; returns
+  how many this process trained."""
   done = 0
   for config in configs:
     run_dir = framework.model_dir(config, cache_dir)
@@ -150,7 +150,9 @@ def _write_configs(path: str, configs) -> None:
 
 
 def _spawn(jobs_file: str, workdir: str, on_cpu: bool) -> subprocess.Popen:
-  env = dict(os.environ, **({"JAX_PLATFORMS": "cpu"} if on_cpu else {}))
+  # Workers share one GPU: none may take 75% of its memory up front.
+  env = dict({"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}, **os.environ,
+             **({"JAX_PLATFORMS": "cpu"} if on_cpu else {}))
   return subprocess.Popen([sys.executable, "-m", "experiments.pretrain",
                            f"--worker_of={jobs_file}", f"--workdir={workdir}"],
                           env=env)

@@ -144,7 +144,7 @@ def test_uwmmse_layers_reduce_to_wmmse():
   v = jnp.ones(8)
   for _ in range(4):
     u, w = uwmmse.receiver_update(graph, direct, jnp.square(edges[..., :1]), v)
-    v = uwmmse.transmitter_update(graph, direct, jnp.square(edges[..., 1:]),
+    v = uwmmse.transmitter_update(graph, direct, jnp.square(edges[..., :1]),
                                   alpha, u, w, 0.0)
   expected = wmmse_algorithm.wmmse_canonical(H, alpha, num_iters=4)
   np.testing.assert_allclose(jnp.square(v), expected, rtol=1e-4, atol=1e-7)

@@ -128,3 +128,26 @@ def test_scale_benchmark_rows(tmp_path):
     assert row["seconds"] > 0 and 0 < row["percent_of_dense_wmmse"] < 150
   assert os.path.getsize(benchmark_scale.plot(
       dict(top_k=2, sizes=sizes), str(tmp_path))) > 1000
+
+
+def test_uwmmse_layers_on_a_top_k_graph_are_sparse_wmmse():
+  """With a = 1, b = 0, mu = 0, UWMMSE's layers on a top-k graph are sparse
+  WMMSE iterations: each transmitter's leakage runs over its own kept
+  outgoing links, not the reverses of its incoming ones."""
+  from uwgnn_jax import wmmse_algorithm  # pylint: disable=g-import-not-at-top
+  from uwgnn_jax.models import uwmmse  # pylint: disable=g-import-not-at-top
+  h = jnp.array([[1.0, 0.01, 0.5], [2.0, 1.0, 0.1], [0.3, 0.2, 1.0]]) * 3.0
+  alpha = jnp.array([1.0, 0.5, 0.8])
+  graph, edges = graphs.top_k_graph(h, 1)  # Kept: 2->0, 0->1, 0->2.
+  in_gains, direct, v = jnp.square(edges[..., :1]), jnp.diagonal(h), jnp.ones(3)
+  for _ in range(3):
+    u, w = uwmmse.receiver_update(graph, direct, in_gains, v)
+    v = uwmmse.transmitter_update(graph, direct, in_gains, alpha, u, w, 0.0)
+  expected = wmmse_algorithm.wmmse_amplitudes(h, alpha, jnp.ones(3), 3, 1)
+  np.testing.assert_allclose(v, expected, rtol=1e-5)
+
+
+def test_spatial_channel_rejects_settings_it_ignores():
+  for bad in (dict(density=4.0), dict(fixed_layout=True)):
+    with pytest.raises(ValueError, match="spatial"):
+      config_lib.TrainConfig(channel="spatial", **bad)

@@ -63,17 +63,20 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   p_max = validation.check_positive_scalar(p_max, "p_max")
   weights = validation.check_weights(weights, H, broadcast=False)
   models.check_num_users(params, H.shape[-1])
-  top_k = check_top_k(top_k, params)
+  top_k = check_top_k(top_k, params, H.shape[-1])
   validation.check_canonical_scale(H, noise_var, p_max)
   warn_if_outside_served_snr(params, H, noise_var, p_max)
   return _allocate_jit(params, H, noise_var, p_max, weights, top_k=top_k)
 
 
-def check_top_k(top_k, params: models.Params) -> Optional[int]:
-  """None, or top_k as an int >= 1 for a graph model; ValueError otherwise."""
+def check_top_k(top_k, params: models.Params,
+                num_users: int) -> Optional[int]:
+  """None, or top_k for a graph model as an int in [1, max(K - 1, 1)] (a
+  larger k keeps the same links: one compiled program); ValueError
+  otherwise."""
   if top_k is None:
     return None
-  top_k = validation.check_positive_int(top_k, "top_k")
+  top_k = validation.check_top_k(top_k, num_users)
   name = models.model_name(params)
   if not models.MODELS[name].is_graph_model:
     raise ValueError(f"`top_k` needs a graph model; got {top_k} for the "

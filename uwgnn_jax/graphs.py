@@ -74,10 +74,14 @@ class DenseGraph(NamedTuple):
     against [K, K, F])."""
     return x[None, :, :]
 
+  def from_receivers(self, x: jax.Array) -> jax.Array:
+    """Node features [K, F] -> receiver features on edges, [K, 1, F]."""
+    return x[:, None, :]
+
   def _mask(self) -> jax.Array:
     mask = ~jnp.eye(self.num_nodes, dtype=bool)
     if self.present is not None:
-      mask = mask & self.present[None, :]
+      mask = mask & self.present[None, :] & self.present[:, None]
     return mask[:, :, None]
 
   def max_at_receivers(self, messages: jax.Array) -> jax.Array:
@@ -89,6 +93,10 @@ class DenseGraph(NamedTuple):
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Sum over incoming edges: [K, K, F] -> [K, F]."""
     return jnp.sum(jnp.where(self._mask(), messages, 0.0), axis=1)
+
+  def sum_at_senders(self, messages: jax.Array) -> jax.Array:
+    """Sum over outgoing edges: [K, K, F] -> [K, F]."""
+    return jnp.sum(jnp.where(self._mask(), messages, 0.0), axis=0)
 
   def mean_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Mean over incoming edges: [K, K, F] -> [K, F]; 0 for a lone node."""
@@ -107,12 +115,18 @@ class EdgeListGraph(NamedTuple):
   def from_senders(self, x: jax.Array) -> jax.Array:
     return x[self.senders]
 
+  def from_receivers(self, x: jax.Array) -> jax.Array:
+    return x[self.receivers]
+
   def max_at_receivers(self, messages: jax.Array) -> jax.Array:
     return jraph.segment_max_or_constant(
         messages, self.receivers, self.num_nodes, constant=0.0)
 
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
     return jraph.segment_sum(messages, self.receivers, self.num_nodes)
+
+  def sum_at_senders(self, messages: jax.Array) -> jax.Array:
+    return jraph.segment_sum(messages, self.senders, self.num_nodes)
 
   def mean_at_receivers(self, messages: jax.Array) -> jax.Array:
     total = self.sum_at_receivers(messages)

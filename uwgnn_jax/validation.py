@@ -180,6 +180,12 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
   return int(value)
 
 
+def check_top_k(top_k, num_users: int) -> int:
+  """An int >= 1, clamped to max(K - 1, 1): every larger k keeps every
+  link, and one static value then serves them all under jit."""
+  return min(check_positive_int(top_k, "top_k"), max(num_users - 1, 1))
+
+
 def check_probability(value, name: str,
                       upper_inclusive: Optional[bool] = True) -> float:
   value = float(value)

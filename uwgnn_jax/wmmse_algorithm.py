@@ -252,9 +252,9 @@ def _validated(H, noise_var, p_max, weights, num_iters, top_k=None):
   weights = validation.check_weights(weights, H, broadcast=False)
   validation.check_positive_int(num_iters, "num_iters", minimum=0)
   if top_k is not None:
-    validation.check_positive_int(top_k, "top_k")
+    top_k = validation.check_top_k(top_k, H.shape[-1])
   validation.check_canonical_scale(H, noise_var, p_max)
-  return H, noise_var, p_max, weights
+  return H, noise_var, p_max, weights, top_k
 
 
 def wmmse_trace(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
@@ -268,8 +268,8 @@ def wmmse_trace(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
   costs one more matrix-vector product and K logarithms per iteration;
   `wmmse` computes none of it.
   """
-  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
-                                            num_iters, top_k)
+  H, noise_var, p_max, weights, top_k = _validated(
+      H, noise_var, p_max, weights, num_iters, top_k)
   if p_init is not None:
     p_init = validation.check_power(p_init, H, "p_init")
   return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
@@ -299,8 +299,8 @@ def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
   Returns:
     p [..., K] in [0, p_max].
   """
-  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
-                                            num_iters, top_k)
+  H, noise_var, p_max, weights, top_k = _validated(
+      H, noise_var, p_max, weights, num_iters, top_k)
   if p_init is not None:
     p_init = validation.check_power(p_init, H, "p_init")
   return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
@@ -359,8 +359,8 @@ def wmmse_best_of_random_starts(key: jax.Array, H: ArrayLike, *,
     p [..., K] in [0, p_max].
   """
   validation.check_positive_int(num_starts, "num_starts")
-  H, noise_var, p_max, weights = _validated(H, noise_var, p_max, weights,
-                                            num_iters)
+  H, noise_var, p_max, weights, _ = _validated(H, noise_var, p_max, weights,
+                                               num_iters)
   return _best_of_starts_jit(key, H, noise_var, p_max, weights,
                              num_starts=num_starts, num_iters=num_iters,
                              include_full_power=bool(include_full_power))

@@ -84,11 +84,16 @@ def receiver_update(graph, direct, in_gains, v):
   return direct * v / total, total / interference
 
 
-def transmitter_update(graph, direct, out_gains, weights, u, w, mu):
-  """v by message passing (eq. 8), clipped to [0, 1]. All [N]."""
+def transmitter_update(graph, direct, in_gains, weights, u, w, mu):
+  """v by message passing (eq. 8), clipped to [0, 1]. All [N].
+
+  The leakage out of transmitter i, sum_j c_j H_ji^2, runs over i's own
+  outgoing edges (i -> j carries H_ji as its in-gain): on a top-k graph
+  those are not the reverses of i's incoming edges.
+  """
   coefficient = weights * w * jnp.square(u)
-  leakage = graph.sum_at_receivers(
-      out_gains * graph.from_senders(coefficient[:, None]))[:, 0]
+  leakage = graph.sum_at_senders(
+      in_gains * graph.from_receivers(coefficient[:, None]))[:, 0]
   denominator = coefficient * jnp.square(direct) + leakage + mu
   numerator = weights * w * u * direct
   fallback = jnp.where(numerator > 0, 1.0, 0.0)
@@ -105,7 +110,6 @@ class UWMMSE(nn.Module):
     """nodes [N, 3] = [H_ii, alpha, p0]; edges [..., 2] = [H_ij, H_ji]."""
     direct, weights, v = nodes[:, 0], nodes[:, 1], jnp.sqrt(nodes[:, 2])
     in_gains = jnp.square(edges[..., :1])
-    out_gains = jnp.square(edges[..., 1:])
     shift_edges, shift_self = shift_operator(direct, edges)
     # One mu per layer: its length records the layer count in the params.
     mu = self.param("mu", nn.initializers.zeros, (self.num_layers,))
@@ -114,7 +118,7 @@ class UWMMSE(nn.Module):
       a = Psi(self.hidden, name=f"psi_a_{k}")(graph, shift_edges, shift_self)
       b = Psi(self.hidden, name=f"psi_b_{k}")(graph, shift_edges, shift_self)
       w = a * w_wmmse + b
-      v = transmitter_update(graph, direct, out_gains, weights, u, w, mu[k])
+      v = transmitter_update(graph, direct, in_gains, weights, u, w, mu[k])
     return jnp.square(v)
 
 

@@ -170,6 +170,12 @@ class TrainConfig:
       if not models.MODELS[self.model].is_graph_model:
         raise ValueError(f"`num_users_min` (mixed sizes) needs a graph "
                          f"model; got {self.model!r}.")
+    if self.channel == "spatial" and (self.density != 1.0 or self.fixed_layout
+                                      or self.density_max is not None):
+      raise ValueError("channel='spatial' has its own density (the UWMMSE "
+                       "network's at any size) and random layouts; got "
+                       f"density={self.density}, fixed_layout="
+                       f"{self.fixed_layout}, density_max={self.density_max}.")
     if self.layout_users is not None and not (
         self.channel == "geometric" and self.fixed_layout):
       raise ValueError("`layout_users` resizes a fixed geometric layout: it "
