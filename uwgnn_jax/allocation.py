@@ -23,10 +23,14 @@ from uwgnn_jax import validation
 @functools.partial(jax.jit, static_argnames=("top_k",))
 def _allocate_jit(params, H, noise_var, p_max, weights, top_k=None):
   """Validated input -> p [..., K]; the model is read from params' structure."""
-  H_c = units.to_canonical_channel(H, noise_var, p_max)
+  if top_k is None:
+    H, scale = units.to_canonical_channel(H, noise_var, p_max), None
+  else:  # Only the kept gains get scaled: no [K, K] copy of H.
+    scale = units.canonical_factor(noise_var, p_max)
   p_c = batching.over_networks(
-      lambda h, a: models.apply_canonical(params, h, a, top_k), (H_c, weights),
-      (2, 1), models.bytes_per_network(params, H.shape[-1], top_k))
+      lambda h, a: models.apply_canonical(params, h, a, top_k, scale=scale),
+      (H, weights), (2, 1), models.bytes_per_network(params, H.shape[-1],
+                                                     top_k))
   return units.from_canonical_power(p_c, p_max)
 
 

@@ -155,18 +155,24 @@ def fully_connected_edges(num_nodes: int) -> tuple:
 def strongest_interferers(H: jax.Array, top_k: int) -> jax.Array:
   """senders [K, k]: for each receiver i, the k transmitters j != i with the
   largest H_ij (ties to the lower index), k = min(top_k, K - 1); jit-able,
-  top_k static. H [K, K] amplitudes >= 0."""
+  top_k static. H [K, K] amplitudes >= 0, in any units (the order is
+  scale-free). No [K, K] temporary: the top k + 1 of each row are found
+  and receiver i's own entry, if among them, is dropped."""
   num_nodes = H.shape[-1]
   k = min(top_k, num_nodes - 1)
-  strength = jnp.where(jnp.eye(num_nodes, dtype=bool), -jnp.inf, H)
-  return jax.lax.top_k(strength, k)[1].astype(jnp.int32)
+  candidates = jax.lax.top_k(H, min(k + 1, num_nodes))[1]
+  is_self = candidates == jnp.arange(num_nodes)[:, None]
+  # Stable: the others keep their order, the receiver itself goes last.
+  order = jnp.argsort(is_self, axis=1, stable=True)[:, :k]
+  return jnp.take_along_axis(candidates, order, axis=1).astype(jnp.int32)
 
 
-def top_k_graph(H: jax.Array, top_k: int) -> tuple:
+def top_k_graph(H: jax.Array, top_k: int, scale=None) -> tuple:
   """The graph of each receiver's `top_k` strongest interferers, built on the
   device (inside jit; `top_k` static, so one program serves every network
   of a size): (EdgeListGraph with K k' edges, receiver-major, edges
-  [K k', 2] = [H_ij, H_ji]), k' = min(top_k, K - 1). Memory O(K k) beyond H.
+  [K k', 2] = [H_ij, H_ji] times `scale` if given), k' = min(top_k, K - 1).
+  Memory O(K k) beyond H.
   """
   num_nodes = H.shape[-1]
   senders = strongest_interferers(H, top_k)
@@ -174,6 +180,8 @@ def top_k_graph(H: jax.Array, top_k: int) -> tuple:
       jnp.arange(num_nodes, dtype=jnp.int32)[:, None], senders.shape)
   senders, receivers = senders.reshape(-1), receivers.reshape(-1)
   edges = jnp.stack([H[receivers, senders], H[senders, receivers]], axis=-1)
+  if scale is not None:
+    edges = edges * scale
   return EdgeListGraph(senders, receivers, num_nodes), edges
 
 

@@ -21,8 +21,12 @@ def to_canonical_channel(H: ArrayLike, noise_var: ArrayLike,
   The factor is sqrt(p_max) / sqrt(sigma^2), which stays finite in float32
   where p_max / sigma^2 would overflow.
   """
-  return jnp.asarray(H) * (jnp.sqrt(jnp.asarray(p_max)) /
-                           jnp.sqrt(jnp.asarray(noise_var)))
+  return jnp.asarray(H) * canonical_factor(noise_var, p_max)
+
+
+def canonical_factor(noise_var: ArrayLike, p_max: ArrayLike) -> jax.Array:
+  """sqrt(p_max) / sqrt(sigma^2): canonical amplitudes are H times this."""
+  return jnp.sqrt(jnp.asarray(p_max)) / jnp.sqrt(jnp.asarray(noise_var))
 
 
 def to_canonical_power(p: ArrayLike, p_max: ArrayLike) -> jax.Array:

@@ -73,16 +73,23 @@ class SparseChannelGains(NamedTuple):
                                self.senders, self.direct.shape[0])
 
 
-def channel_gains(H: jax.Array, top_k: Optional[int] = None):
+def channel_gains(H: jax.Array, top_k: Optional[int] = None, scale=None):
   """Squared gains of one network, H [K, K] (receiver-first): every link
   (ChannelGains), or with `top_k` (static) only each receiver's top_k
-  strongest interferers (SparseChannelGains, O(K top_k) per iteration)."""
+  strongest interferers (SparseChannelGains, O(K top_k) per iteration).
+  `scale`: H is canonical once multiplied by it (top-k: only the kept gains
+  are scaled, no [K, K] copy)."""
+  if top_k is None and scale is not None:
+    H = H * scale
   direct = jnp.diagonal(H)
   if top_k is not None:
     senders = graphs.strongest_interferers(H, top_k)
     receivers = jnp.broadcast_to(jnp.arange(H.shape[-1])[:, None],
                                  senders.shape)
-    edge_gain = jnp.square(jnp.take_along_axis(H, senders, axis=1))
+    kept = jnp.take_along_axis(H, senders, axis=1)
+    if scale is not None:
+      direct, kept = direct * scale, kept * scale
+    edge_gain = jnp.square(kept)
     return SparseChannelGains(direct, jnp.square(direct),
                               edge_gain.reshape(-1), senders.reshape(-1),
                               receivers.reshape(-1))
@@ -161,19 +168,22 @@ def rate_of_amplitudes(gains: ChannelGains, weights: jax.Array,
 
 
 def wmmse_amplitudes(H: jax.Array, weights: jax.Array, v_init: jax.Array,
-                     num_iters: int, top_k: Optional[int] = None) -> jax.Array:
+                     num_iters: int, top_k: Optional[int] = None,
+                     scale=None) -> jax.Array:
   """Final amplitudes v [K] of one canonical network, no rates computed.
 
-  H [K, K] canonical amplitudes, weights [K], v_init [K] in [0, 1];
-  num_iters static (0 returns v_init); top_k static (`channel_gains`).
+  H [K, K] canonical amplitudes (or raw ones and their `scale`), weights
+  [K], v_init [K] in [0, 1]; num_iters static (0 returns v_init); top_k
+  static (`channel_gains`).
   """
-  gains = channel_gains(H, top_k)
+  gains = channel_gains(H, top_k, scale)
   return jax.lax.fori_loop(
       0, num_iters, lambda _, v: _next_amplitudes(gains, weights, v), v_init)
 
 
 def wmmse_iterate(H: jax.Array, weights: jax.Array, v_init: jax.Array,
-                  num_iters: int, top_k: Optional[int] = None) -> tuple:
+                  num_iters: int, top_k: Optional[int] = None,
+                  scale=None) -> tuple:
   """Like `wmmse_amplitudes`, also returning the rate trace.
 
   Returns:
@@ -181,7 +191,7 @@ def wmmse_iterate(H: jax.Array, weights: jax.Array, v_init: jax.Array,
     (bits) after t iterations (with top_k: of the kept links only, the
     objective WMMSE climbs there); trace[0] is the starting point.
   """
-  gains = channel_gains(H, top_k)
+  gains = channel_gains(H, top_k, scale)
 
   def body(v, _):
     v = _next_amplitudes(gains, weights, v)
@@ -221,13 +231,16 @@ def _start_amplitudes(H_c, p_init, p_max):
 def _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters: int,
                with_trace: bool, top_k: Optional[int] = None):
   """Validated input -> (p [..., K], trace [..., T + 1] or None)."""
-  H_c = units.to_canonical_channel(H, noise_var, p_max)
+  if top_k is None:
+    H_c, scale = units.to_canonical_channel(H, noise_var, p_max), None
+  else:  # Only the kept gains get scaled: no [K, K] copy of H.
+    H_c, scale = H, units.canonical_factor(noise_var, p_max)
   v_init = _start_amplitudes(H_c, p_init, p_max)
   if with_trace:
-    single = lambda h, a, v0: wmmse_iterate(h, a, v0, num_iters, top_k)
+    single = lambda h, a, v0: wmmse_iterate(h, a, v0, num_iters, top_k, scale)
   else:
     single = lambda h, a, v0: (
-        wmmse_amplitudes(h, a, v0, num_iters, top_k), None)
+        wmmse_amplitudes(h, a, v0, num_iters, top_k, scale), None)
   v, trace = batching.over_networks(
       single, (H_c, weights, v_init), (2, 1, 1),
       _bytes_per_network(H.shape[-1], top_k=top_k))

@@ -201,8 +201,8 @@ def check_num_users(params: Params, num_users: int) -> None:
 
 
 def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
-                    top_k: Optional[int] = None,
-                    mixed_sizes: bool = False) -> jax.Array:
+                    top_k: Optional[int] = None, mixed_sizes: bool = False,
+                    scale=None) -> jax.Array:
   """Powers [K] in [0, 1] for ONE network in canonical units.
 
   Graph models run on the dense fully connected layout (the fast one), or,
@@ -210,18 +210,24 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
   interferers, built here (`graphs.top_k_graph`, O(K top_k) memory).
   H [K, K] canonical amplitudes, weights [K]. On the dense layout, with
   `mixed_sizes`, a user of weight 0 is absent (a padded batch's filler): it
-  sends no message and gets power 0.
+  sends no message and gets power 0. `scale`: H is canonical once
+  multiplied by it (on the top-k path only the kept gains are, so no scaled
+  [K, K] copy is made).
   """
   name = model_name(params)
   module = module_for(params)
   variables = {"params": params[name]}
+  if top_k is not None and MODELS[name].is_graph_model:
+    graph, edges = graphs.top_k_graph(H, top_k, scale)
+    direct = jnp.diagonal(H) * (1.0 if scale is None else scale)
+    nodes = jnp.stack([direct, weights, jnp.ones_like(weights)], axis=-1)
+    return module.apply(variables, graph, nodes, edges)
+  if scale is not None:
+    H = H * scale
   if not MODELS[name].is_graph_model:
     return module.apply(variables, H)
   num_users = H.shape[-1]
   nodes = graphs.node_features(H, weights, jnp.ones_like(weights))
-  if top_k is not None:
-    graph, edges = graphs.top_k_graph(H, top_k)
-    return module.apply(variables, graph, nodes, edges)
   if mixed_sizes:
     present = weights > 0
     return present * module.apply(
