@@ -29,7 +29,7 @@ from experiments import results_io
 
 _USERS = flags.DEFINE_list("users", ["1000", "10000"], "Values of K.")
 _TOP_K = flags.DEFINE_integer("top_k", 16, "Interferers kept per receiver.")
-_MODELS = flags.DEFINE_list("models", ["uwgnn", "uwmmse"],
+_MODELS = flags.DEFINE_list("models", ["uwgnn_spatial", "uwgnn", "uwmmse"],
                             "Shipped models to time (any trained K).")
 _DENSE_MODEL_LIMIT = flags.DEFINE_integer(
     "dense_model_limit", 2000, "Largest K at which the learned models also "

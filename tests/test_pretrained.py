@@ -19,6 +19,8 @@ SETTINGS = {  # name: (sampler, noise_var, weighted, lowest % of WMMSE-100)
     "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 96.0),
     "uwmmse": (lambda k: channels.geometric(k, 20),
                channels.GEOMETRIC_NOISE_VAR, False, 94.0),
+    "uwgnn_spatial": (lambda k: channels.spatial(k, 20),
+                      channels.GEOMETRIC_NOISE_VAR, False, 98.0),
 }
 
 
