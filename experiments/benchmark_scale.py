@@ -27,17 +27,30 @@ from uwgnn_jax import channels
 from experiments import plots
 from experiments import results_io
 
-_USERS = flags.DEFINE_list("users", ["1000", "10000"], "Values of K.")
-_TOP_K = flags.DEFINE_integer("top_k", 16, "Interferers kept per receiver.")
-_MODELS = flags.DEFINE_list("models", ["uwgnn_spatial", "uwgnn", "uwmmse"],
-                            "Shipped models to time (any trained K).")
-_DENSE_MODEL_LIMIT = flags.DEFINE_integer(
-    "dense_model_limit", 2000, "Largest K at which the learned models also "
-    "run densely (their [K, K, 16] edge tensors: 6.4 GB at K = 10,000).")
-_REPEATS = flags.DEFINE_integer("repeats", 5, "Timed calls per allocator.")
-_QUICK = flags.DEFINE_bool("quick", False, "K = 40 and 60, top_k = 4.")
-_OUT = flags.DEFINE_string("out_dir", "results/benchmark_scale",
-                           "Output folder.")
+_FLAGS = {}
+
+
+def define_flags() -> dict:
+  """The driver's flags, defined when it runs (importing this module, as
+  the tests do beside experiments.benchmark, defines none)."""
+  _FLAGS.update(
+      users=flags.DEFINE_list("users", ["1000", "10000"], "Values of K."),
+      top_k=flags.DEFINE_integer("top_k", 16, "Interferers kept per "
+                                 "receiver."),
+      models=flags.DEFINE_list("models", ["uwgnn_spatial", "uwgnn",
+                                          "uwmmse"],
+                               "Shipped models to time (any trained K)."),
+      dense_model_limit=flags.DEFINE_integer(
+          "dense_model_limit", 2000, "Largest K at which the learned models "
+          "also run densely (their [K, K, 16] edge tensors: 6.4 GB at "
+          "K = 10,000)."),
+      repeats=flags.DEFINE_integer("repeats", 5, "Timed calls per "
+                                   "allocator."),
+      quick=flags.DEFINE_bool("quick", False, "K = 40 and 60, top_k = 4."),
+      out_dir=flags.DEFINE_string("out_dir", "results/benchmark_scale",
+                                  "Output folder."))
+  return _FLAGS
+
 
 NOISE_VAR = channels.GEOMETRIC_NOISE_VAR
 SEED = 2026  # A key no training or test set uses.
@@ -115,24 +128,26 @@ def plot(results: dict, out_dir: str) -> str:
 def main(argv):
   del argv  # Unused.
   start = time.perf_counter()
-  users = [40, 60] if _QUICK.value else [int(k) for k in _USERS.value]
-  top_k = 4 if _QUICK.value else _TOP_K.value
+  f = {name: holder.value for name, holder in _FLAGS.items()}
+  users = [40, 60] if f["quick"] else [int(k) for k in f["users"]]
+  top_k = 4 if f["quick"] else f["top_k"]
   for k in users:
     if k < 2:
       raise app.UsageError(f"--users must be >= 2; got {k}.")
   if top_k < 1:
     raise app.UsageError(f"--top_k must be >= 1; got {top_k}.")
-  sizes = {str(k): measure(k, top_k, _MODELS.value, _DENSE_MODEL_LIMIT.value,
-                           2 if _QUICK.value else _REPEATS.value)
-           for k in users}
+  repeats = 2 if f["quick"] else f["repeats"]
+  sizes = {str(k): measure(k, top_k, f["models"], f["dense_model_limit"],
+                           repeats) for k in users}
   results = dict(top_k=top_k, sizes=sizes)
   path = results_io.write(
-      _OUT.value, dict(users=users, top_k=top_k, models=_MODELS.value,
-                       dense_model_limit=_DENSE_MODEL_LIMIT.value,
-                       repeats=_REPEATS.value, quick=_QUICK.value),
+      f["out_dir"], dict(users=users, top_k=top_k, models=f["models"],
+                         dense_model_limit=f["dense_model_limit"],
+                         repeats=repeats, quick=f["quick"]),
       results, time.perf_counter() - start)
-  print(f"wrote {path} and {plot(results, _OUT.value)}")
+  print(f"wrote {path} and {plot(results, f['out_dir'])}")
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)
