@@ -239,9 +239,9 @@ def test_driver_has_a_flag_per_setting_and_checks_them_first(tmp_path):
       [sys.executable, "-m", "experiments.train", *flags], cwd=root,
       capture_output=True, text=True, timeout=120)
   helpfull = run("--helpfull").stdout
-  from experiments import train  # pylint: disable=g-import-not-at-top
+  renamed = {"num_users": "users", "num_users_min": "users_min"}
   for field in dataclasses.fields(config_lib.TrainConfig):
-    flag = train._FLAG_NAMES.get(field.name, field.name)
+    flag = renamed.get(field.name, field.name)
     assert f"--{flag}" in helpfull or f"--[no]{flag}" in helpfull, flag
   blocker = tmp_path / "file"
   blocker.write_text("")
