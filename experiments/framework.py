@@ -212,7 +212,8 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
   with open(os.path.join(run_dir, train.HISTORY)) as f:
     history = [json.loads(line) for line in f if line.strip()]
   info = dict(config=json.loads(config.to_json()), history=history,
-              test=result.row(), seconds=time.perf_counter() - start)
+              test=result.row(), seconds=time.perf_counter() - start,
+              trained_on=results_io.device_description())
   params_io.export_params(final, state.params, info)
   return Trained(state.params, history, result.row(), config)
 
@@ -294,6 +295,7 @@ def run_experiment(experiment: Experiment, quick: bool, workdir: str,
   """Runs one experiment; writes results.json and its plots. Returns the
   results directory."""
   start = time.perf_counter()
+  code = results_io.code_version()
   ctx = Context(experiment.name, quick, workdir, seeds, log, users)
   log(f"[{experiment.name}] {experiment.title}"
       f"{' (quick)' if quick else ''}")
@@ -302,7 +304,7 @@ def run_experiment(experiment: Experiment, quick: bool, workdir: str,
   config = dict(config, quick=quick, seeds=ctx.seeds,
                 users_flag=list(users) if users else None)
   path = results_io.write(out_dir, config, results,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, code)
   plots = experiment.plot(results, out_dir)
   log(f"[{experiment.name}] wrote {path} and {', '.join(plots)} "
       f"in {time.perf_counter() - start:.0f} s")

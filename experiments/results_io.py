@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import subprocess
+from typing import Optional
 
 import jax
 
@@ -57,22 +58,29 @@ def device_description() -> dict:
               cpu_count=os.cpu_count())
 
 
-def metadata(wall_seconds: float) -> dict:
+def code_version() -> dict:
+  """The git commit of the code and whether it differed from it: read when
+  a run starts, since commits may land while it runs."""
+  return dict(git_commit=_git_commit(), git_dirty=_git_dirty())
+
+
+def metadata(wall_seconds: float, code: Optional[dict] = None) -> dict:
   return dict(
       device=device_description(), wall_seconds=round(wall_seconds, 1),
       package_version=importlib.metadata.version("uwgnn-jax"),
-      jax_version=jax.__version__, git_commit=_git_commit(),
-      git_dirty=_git_dirty(),
+      jax_version=jax.__version__, **(code or code_version()),
       date=datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec="seconds"))
 
 
-def write(out_dir: str, config: dict, results: dict,
-          wall_seconds: float) -> str:
-  """Writes out_dir/results.json atomically; returns its path."""
+def write(out_dir: str, config: dict, results: dict, wall_seconds: float,
+          code: Optional[dict] = None) -> str:
+  """Writes out_dir/results.json atomically; returns its path. `code`: the
+  `code_version()` read when the run started (default: now)."""
   os.makedirs(out_dir, exist_ok=True)
   path = os.path.join(out_dir, "results.json")
-  payload = dict(config=config, results=results, **metadata(wall_seconds))
+  payload = dict(config=config, results=results,
+                 **metadata(wall_seconds, code))
   tmp = path + ".tmp"
   with open(tmp, "w") as f:
     json.dump(payload, f, indent=1, sort_keys=True)
