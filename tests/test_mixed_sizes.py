@@ -17,33 +17,36 @@ from uwgnn_jax.training import train
 SMALL, PADDED = 5, 8
 
 
-def _padded(h):
-  return jnp.zeros((PADDED, PADDED)).at[:SMALL, :SMALL].set(h)
-
-
-# IGCNet aggregates by max and sum (UWGNN and WCGCN by max), UWMMSE by
-# mean and sum (REGNN by mean): every DenseGraph aggregation is covered.
-@pytest.mark.parametrize("name", ["igcnet", "uwmmse"])
+# UWGNN: the fused dense MAX (bias after the max); IGCNet: the plain MAX and
+# the sum; UWMMSE: the mean, and sums at receivers and at senders.
+@pytest.mark.parametrize("name", ["uwgnn", "igcnet", "uwmmse"])
 def test_padding_changes_nothing_for_the_present_users(name):
   params = models.init(name, jax.random.PRNGKey(0), PADDED)
-  h = channels.rayleigh(jax.random.PRNGKey(1), SMALL) * 3.0
-  weights = jnp.linspace(0.3, 1.0, SMALL)
+  # Non-zero output biases too: a lone user (K_n = 1) must not see them.
+  params = jax.tree.map(lambda x: x + 0.3 * jax.random.normal(
+      jax.random.PRNGKey(5), x.shape), params)
   # Jitted: one compile per program, not one per operation.
   apply = jax.jit(models.apply_canonical, static_argnames="mixed_sizes")
-  alone = apply(params, h, weights)
-  padded_weights = jnp.zeros(PADDED).at[:SMALL].set(weights)
-  padded = apply(params, _padded(h), padded_weights, mixed_sizes=True)
-  np.testing.assert_allclose(padded[:SMALL], alone, rtol=1e-5, atol=1e-6)
-  np.testing.assert_array_equal(padded[SMALL:], 0.0)
+  for present in (SMALL, 1):
+    h = channels.rayleigh(jax.random.PRNGKey(1), present) * 3.0
+    weights = jnp.linspace(0.3, 1.0, present)
+    alone = apply(params, h, weights)
+    padded_h = jnp.zeros((PADDED, PADDED)).at[:present, :present].set(h)
+    padded_weights = jnp.zeros(PADDED).at[:present].set(weights)
+    padded = apply(params, padded_h, padded_weights, mixed_sizes=True)
+    np.testing.assert_allclose(padded[:present], alone, rtol=1e-5,
+                               atol=1e-6, err_msg=f"K_n = {present}")
+    np.testing.assert_array_equal(padded[present:], 0.0)
   grads = jax.jit(jax.grad(lambda p: models.apply_canonical(
-      p, _padded(h), padded_weights, mixed_sizes=True).sum()))(params)
+      p, padded_h, padded_weights, mixed_sizes=True).sum()))(params)
   assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree.leaves(grads))
 
 
 def test_mixed_size_data_and_a_training_step():
   config = config_lib.TrainConfig(num_users=PADDED, num_users_min=3,
                                   train_size=32, batch_size=16)
-  dataset = data.make_dataset(jax.random.PRNGKey(0), config, 64)
+  dataset = data.make_dataset(jax.random.PRNGKey(0), config, 64,
+                              mixed_sizes=True)
   sizes = np.asarray((dataset.weights > 0).sum(axis=1))
   assert sizes.min() >= 3 and sizes.max() <= PADDED and len(set(sizes)) > 3
   for h, n in zip(np.asarray(dataset.H), sizes):
@@ -77,3 +80,13 @@ def test_mixed_size_settings_are_checked():
     config_lib.TrainConfig(layout_users=20)
   with pytest.raises(ValueError, match="num_users_min"):
     config_lib.TrainConfig(num_users_min=0)
+  with pytest.raises(ValueError, match="spatial"):
+    config_lib.TrainConfig(channel="spatial", num_users=8, num_users_min=4)
+
+
+def test_held_out_sets_of_a_mixed_size_run_are_whole_networks():
+  from uwgnn_jax.training import evaluation  # pylint: disable=g-import-not-at-top
+  config = config_lib.TrainConfig(num_users=PADDED, num_users_min=4)
+  sets = evaluation.held_out_sets(config, [2, PADDED], 3, 3)
+  for k, (dataset, _) in sets.items():
+    assert dataset.H.shape == (3, k, k) and bool(jnp.all(dataset.H > 0))

@@ -90,6 +90,12 @@ class DenseGraph(NamedTuple):
       return jnp.zeros_like(messages[:, 0])
     return _max_over_senders(messages, self._mask(), self.present is not None)
 
+  def has_senders(self) -> jax.Array:
+    """[K, 1] bool: receivers with at least one incoming edge."""
+    if self.present is None:
+      return jnp.full((self.num_nodes, 1), self.num_nodes > 1)
+    return jnp.any(self._mask(), axis=1)
+
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:
     """Sum over incoming edges: [K, K, F] -> [K, F]."""
     return jnp.sum(jnp.where(self._mask(), messages, 0.0), axis=1)

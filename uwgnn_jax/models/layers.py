@@ -152,7 +152,10 @@ class EdgeMessage(nn.Module):
     out = _weighted_channels(nn.relu(pre), self.output.kernel)
     aggregated = graph.max_at_receivers(out)
     aggregated = aggregated + as_row(self.output.bias, aggregated.ndim)
-    return nn.relu(aggregated) if self.relu_output else aggregated
+    aggregated = nn.relu(aggregated) if self.relu_output else aggregated
+    if graph.present is not None:  # No sender present: 0, as on K = 1.
+      aggregated = jnp.where(graph.has_senders(), aggregated, 0.0)
+    return aggregated
 
 
 def concat(*arrays: jax.Array) -> jax.Array:

@@ -97,7 +97,8 @@ class TrainConfig:
   num_layers: Optional[int] = None
   # Mixed sizes: each training network has K drawn uniformly in
   # [num_users_min, num_users], zero-padded to num_users with weight 0 on
-  # the absent users (models ignore them); the test set stays at num_users.
+  # the absent users (models ignore them); held-out sets are whole networks
+  # at num_users (or any K they are drawn at).
   num_users_min: Optional[int] = None
   # Geometric fixed layout drawn at this many pairs, then resized to
   # num_users: the first pairs kept, new ones added in the same area
@@ -170,6 +171,11 @@ class TrainConfig:
       if not models.MODELS[self.model].is_graph_model:
         raise ValueError(f"`num_users_min` (mixed sizes) needs a graph "
                          f"model; got {self.model!r}.")
+      if self.channel == "spatial":
+        raise ValueError("`num_users_min` keeps the first K_n users of a "
+                         "network drawn at num_users; a spatial network's "
+                         "area grows with K, so those would be sparser than "
+                         "spatial(K_n). Not supported for channel='spatial'.")
     if self.channel == "spatial" and (self.density != 1.0 or self.fixed_layout
                                       or self.density_max is not None):
       raise ValueError("channel='spatial' has its own density (the UWMMSE "

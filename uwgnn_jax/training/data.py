@@ -73,13 +73,16 @@ def pad_to_mixed_sizes(key: jax.Array, H: jax.Array, weights: jax.Array,
 
 
 def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
-                 num_samples: int, over_snr_range: bool = False) -> Dataset:
+                 num_samples: int, over_snr_range: bool = False,
+                 mixed_sizes: bool = False) -> Dataset:
   """`num_samples` networks drawn from `config`'s channel model.
 
   The geometric fixed layout is derived from the run's seed alone, so the
   training and test sets of a run share it. With `over_snr_range` (and the
   config's SNR range set) each network gets its own SNR p_max / sigma^2,
   log-uniform in [snr_db_min, snr_db_max]; otherwise config's noise_var.
+  With `mixed_sizes` (and config.num_users_min set: the training set only)
+  each network keeps K_n of its users (`pad_to_mixed_sizes`).
   """
   channel_key, weight_key = jax.random.split(key)
   H = _batch_sampler(config.data_key)(
@@ -88,7 +91,7 @@ def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
     weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
   else:
     weights = jnp.ones((num_samples, config.num_users))
-  if config.num_users_min is not None:
+  if mixed_sizes and config.num_users_min is not None:
     H, weights = pad_to_mixed_sizes(jax.random.fold_in(key, 13), H, weights,
                                     config.num_users_min)
   if over_snr_range and config.snr_db_min is not None:

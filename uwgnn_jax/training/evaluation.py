@@ -121,8 +121,10 @@ def _scored_set(config: config_lib.TrainConfig, key: jax.Array,
   noise_var = config.noise_var
   if snr_db is not None:
     noise_var = units.snr_db_to_noise_var(snr_db, config.p_max)
+  # Held-out networks are whole (a mixed-size run pads only its training
+  # set), at any K.
   sized = dataclasses.replace(config, num_users=num_users, test_size=size,
-                              noise_var=noise_var)
+                              noise_var=noise_var, num_users_min=None)
   dataset = data.make_dataset(key, sized, size)
   return dataset, reference_rates(dataset, num_layers, config.wmmse_iters)
 

@@ -245,7 +245,7 @@ def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
     return state, evaluation.evaluate(state.params, test_set, references)
 
   train_set = data.make_dataset(keys.train, config, config.train_size,
-                                over_snr_range=True)
+                                over_snr_range=True, mixed_sizes=True)
   targets = training_targets(config, train_set)
   train_epoch = make_train_epoch(config)
   first_epoch = int(state.step) // config.steps_per_epoch
