@@ -92,8 +92,6 @@ class DenseGraph(NamedTuple):
 
   def has_senders(self) -> jax.Array:
     """[K, 1] bool: receivers with at least one incoming edge."""
-    if self.present is None:
-      return jnp.full((self.num_nodes, 1), self.num_nodes > 1)
     return jnp.any(self._mask(), axis=1)
 
   def sum_at_receivers(self, messages: jax.Array) -> jax.Array:

@@ -57,42 +57,35 @@ class ChannelGains(NamedTuple):
 
 
 class SparseChannelGains(NamedTuple):
-  """ChannelGains on an edge list: only the kept links j -> i interfere."""
+  """ChannelGains on a top-k graph: only its kept links j -> i interfere."""
   direct: jax.Array  # [K]
   direct_gain: jax.Array  # [K]
-  edge_gain: jax.Array  # [E] H_ij^2 of edge j -> i.
-  senders: jax.Array  # [E] j
-  receivers: jax.Array  # [E] i
+  edge_gain: jax.Array  # [E, 1] H_ij^2 of edge j -> i.
+  graph: graphs.EdgeListGraph
 
   def into_receivers(self, x: jax.Array) -> jax.Array:
-    return jax.ops.segment_sum(self.edge_gain * x[self.senders],
-                               self.receivers, self.direct.shape[0])
+    return self.graph.sum_at_receivers(
+        self.edge_gain * self.graph.from_senders(x[:, None]))[:, 0]
 
   def out_of_transmitters(self, c: jax.Array) -> jax.Array:
-    return jax.ops.segment_sum(self.edge_gain * c[self.receivers],
-                               self.senders, self.direct.shape[0])
+    return self.graph.sum_at_senders(
+        self.edge_gain * self.graph.from_receivers(c[:, None]))[:, 0]
 
 
 def channel_gains(H: jax.Array, top_k: Optional[int] = None, scale=None):
   """Squared gains of one network, H [K, K] (receiver-first): every link
   (ChannelGains), or with `top_k` (static) only each receiver's top_k
-  strongest interferers (SparseChannelGains, O(K top_k) per iteration).
-  `scale`: H is canonical once multiplied by it (top-k: only the kept gains
-  are scaled, no [K, K] copy)."""
-  if top_k is None and scale is not None:
+  strongest interferers (SparseChannelGains on `graphs.top_k_graph`,
+  O(K top_k) per iteration). `scale`: H is canonical once multiplied by it
+  (top-k: only the kept gains are scaled, no [K, K] copy)."""
+  if top_k is not None:
+    graph, edges = graphs.top_k_graph(H, top_k, scale)
+    direct = jnp.diagonal(H) * (1.0 if scale is None else scale)
+    return SparseChannelGains(direct, jnp.square(direct),
+                              jnp.square(edges[:, :1]), graph)
+  if scale is not None:
     H = H * scale
   direct = jnp.diagonal(H)
-  if top_k is not None:
-    senders = graphs.strongest_interferers(H, top_k)
-    receivers = jnp.broadcast_to(jnp.arange(H.shape[-1])[:, None],
-                                 senders.shape)
-    kept = jnp.take_along_axis(H, senders, axis=1)
-    if scale is not None:
-      direct, kept = direct * scale, kept * scale
-    edge_gain = jnp.square(kept)
-    return SparseChannelGains(direct, jnp.square(direct),
-                              edge_gain.reshape(-1), senders.reshape(-1),
-                              receivers.reshape(-1))
   off_diagonal = ~jnp.eye(H.shape[-1], dtype=bool)
   cross_gain = jnp.where(off_diagonal, jnp.square(H), 0.0)
   return ChannelGains(direct, jnp.square(direct), cross_gain)

@@ -219,8 +219,9 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
   variables = {"params": params[name]}
   if top_k is not None and MODELS[name].is_graph_model:
     graph, edges = graphs.top_k_graph(H, top_k, scale)
-    direct = jnp.diagonal(H) * (1.0 if scale is None else scale)
-    nodes = jnp.stack([direct, weights, jnp.ones_like(weights)], axis=-1)
+    nodes = graphs.node_features(H, weights, jnp.ones_like(weights))
+    if scale is not None:
+      nodes = nodes.at[:, 0].multiply(scale)
     return module.apply(variables, graph, nodes, edges)
   if scale is not None:
     H = H * scale
