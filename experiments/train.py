@@ -5,6 +5,13 @@ r"""Train and evaluate a learned power allocator.
     python -m experiments.train --model=uwgnn --workdir=/tmp/run --eval_only
 
 Rerunning with the same --workdir resumes from the last checkpoint.
+Training is data parallel over every device JAX sees (e.g. the GPUs of a
+host, or XLA_FLAGS=--xla_force_host_platform_device_count=4 on a CPU).
+Several processes, on one host or many, train as one run with
+jax.distributed; start one per process, all with the same flags:
+
+    python -m experiments.train --coordinator_address=host0:12345 \
+        --num_processes=2 --process_id=0 --workdir=/shared/run  # (and =1)
 """
 
 import dataclasses
@@ -21,6 +28,7 @@ from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax import units
 from uwgnn_jax.training import config as config_lib
+from uwgnn_jax.training import parallel
 from uwgnn_jax.training import train
 from uwgnn_jax.training import workdir as workdir_lib
 
@@ -104,6 +112,15 @@ _EVAL_ONLY = flags.DEFINE_bool("eval_only", False,
                                "Restore --workdir's checkpoint and evaluate.")
 _EXPORT = flags.DEFINE_string("export_params", None,
                               "Also save the final params (msgpack) here.")
+_COORDINATOR = flags.DEFINE_string(
+    "coordinator_address", None,
+    "jax.distributed: host:port of process 0's coordinator (with "
+    "--num_processes and --process_id); every process's devices train as "
+    "one data-parallel run.")
+_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None,
+                                      "jax.distributed: processes in all.")
+_PROCESS_ID = flags.DEFINE_integer("process_id", None,
+                                   "jax.distributed: this process, from 0.")
 
 
 def config_from_flags() -> config_lib.TrainConfig:
@@ -122,8 +139,16 @@ def main(argv):
     config = config_from_flags()
     if _EXPORT.value:
       workdir_lib.check_writable_file(_EXPORT.value, "--export_params")
+    distributed = parallel.check_distributed_flags(
+        _COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
   except ValueError as e:
     raise app.UsageError(str(e)) from e
+  if distributed:
+    parallel.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
+                                    _PROCESS_ID.value)
+  if jax.process_index() != 0:  # Process 0 reports and exports.
+    train.train_and_evaluate(config, _WORKDIR.value, eval_only=_EVAL_ONLY.value)
+    return
   start = time.perf_counter()
   print(f"{config.model}: K = {config.num_users}, {config.channel}, "
         f"sigma^2 = {config.effective_noise_var:g}, "
@@ -154,6 +179,8 @@ def main(argv):
              command=" ".join(["python -m experiments.train"] +
                               sys.argv[1:]),
              trained_on=dict(device=jax.devices()[0].device_kind,
+                             devices=jax.device_count(),
+                             processes=jax.process_count(),
                              jax_version=jax.__version__,
                              seconds=round(seconds, 1))))
     print(f"exported params to {_EXPORT.value}")

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -15,6 +16,7 @@ import pytest
 import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import train
 from uwgnn_jax.training import workdir as workdir_lib
@@ -35,10 +37,12 @@ def trained_workdir(tmp_path_factory):
 
 def copy_of(source, tmp_path):
   target = tmp_path / "run"
-  target.mkdir()
-  for name in (train.CHECKPOINT, train.CONFIG, train.HISTORY):
-    (target / name).write_bytes((source / name).read_bytes())
+  shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock"))
   return target
+
+
+def step_dir(run, epoch):
+  return run / checkpoints.DIRECTORY / str(epoch)
 
 
 def test_second_run_on_a_held_workdir_is_refused(tmp_path):
@@ -61,8 +65,8 @@ def test_checkpoint_without_config_is_refused(trained_workdir, tmp_path):
     train.train_and_evaluate(TINY, str(run), log=quiet)
 
 
-def test_history_lost_by_a_kill_is_rebuilt_and_stale_temp_files_go(
-    trained_workdir, tmp_path):
+def test_what_a_kill_leaves_is_rebuilt_or_replayed(trained_workdir,
+                                                   tmp_path):
   run = copy_of(trained_workdir, tmp_path)
   (run / train.HISTORY).write_text("")  # Killed before the history line.
   (run / ".tmp-abc123").write_bytes(b"half a checkpoint")
@@ -75,33 +79,72 @@ def test_history_lost_by_a_kill_is_rebuilt_and_stale_temp_files_go(
   (run / train.HISTORY).write_text("")  # Nothing left to train: rebuilt at
   train.train_and_evaluate(TWO_EPOCHS, str(run), log=quiet)  # resume alone.
   assert len((run / train.HISTORY).read_text().splitlines()) == 2
+  # Killed after orbax committed epoch 2 but before its checksums: epoch 2
+  # is removed and replays from epoch 1, to the same parameters.
+  trained, _ = checkpoints.CheckpointStore(str(run)).restore(
+      train.init_state(TWO_EPOCHS))
+  (step_dir(run, 2) / checkpoints.MANIFEST).unlink()
+  lines = []
+  replayed, _ = train.train_and_evaluate(TWO_EPOCHS, str(run),
+                                         log=lines.append)
+  assert any("Removed the incomplete checkpoint of epoch 2" in line
+             for line in lines)
+  assert any("Resuming uwgnn from epoch 1" in line for line in lines)
+  jax.tree.map(np.testing.assert_array_equal, trained, replayed)
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "random"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "random",
+                                    "manifest", "extra file"])
 def test_corrupt_checkpoint_is_a_clear_error(trained_workdir, tmp_path,
                                              damage):
   run = copy_of(trained_workdir, tmp_path)
-  path = run / train.CHECKPOINT
+  step = step_dir(run, 1)
+  files = [p for p in step.rglob("*") if p.is_file()
+           and p.name != checkpoints.MANIFEST]
+  path = max(files, key=lambda p: p.stat().st_size)  # The array data.
   data = bytearray(path.read_bytes())
   if damage == "flip":
     data[-40:-32] = bytes(b ^ 0xFF for b in data[-40:-32])
   elif damage == "truncate":
     data = data[:len(data) // 2]
-  else:
+  elif damage == "random":
     data = bytearray(np.random.default_rng(0).bytes(len(data)))
+  elif damage == "manifest":
+    path = step / checkpoints.MANIFEST
+    data = bytearray(b"[not a manifest")
+  else:
+    path = path.parent / "planted"
   path.write_bytes(bytes(data))
-  with pytest.raises(ValueError, match=rf"Checkpoint {path} is corrupt .*"
-                     "Delete it"):
+  with pytest.raises(ValueError, match=rf"Checkpoint {step} is corrupt .*"
+                     rf"Delete {step} to restart from epoch 0"):
     train.train_and_evaluate(TINY, str(run), log=quiet)
 
 
-def test_checkpoint_keeps_state_and_history_exactly(tmp_path):
+def test_store_keeps_state_history_and_the_last_steps(tmp_path):
   state = train.init_state(TINY)
-  path = str(tmp_path / "ckpt")
-  params_io.save_state(path, state, [{"epoch": 1, "loss": -1.5}])
-  restored, history = params_io.restore_state(path, train.init_state(TINY))
+  with checkpoints.CheckpointStore(str(tmp_path), keep=2) as store:
+    for epoch in (1, 2, 3):
+      store.save(epoch, state, [{"epoch": epoch, "loss": -1.5}])
+    restored, history = store.restore(train.init_state(TINY))
+  assert checkpoints._step_numbers(str(tmp_path / "checkpoints")) == [2, 3]
   jax.tree.map(np.testing.assert_array_equal, state, restored)
-  assert history == [{"epoch": 1, "loss": -1.5}]
+  assert history == [{"epoch": 3, "loss": -1.5}]
+  shutil.rmtree(tmp_path / "checkpoints" / "3" / "state")
+  with pytest.raises(ValueError, match="to resume from epoch 2, the "
+                     "previous checkpoint kept"):
+    checkpoints.CheckpointStore(str(tmp_path)).restore(state)
+
+
+def test_a_checkpoint_from_before_orbax_resumes(tmp_path):
+  """Workdirs written before the move hold checkpoint.msgpack."""
+  one_epoch, _ = train.train_and_evaluate(TINY, None, log=quiet)
+  params_io.save_state(str(tmp_path / checkpoints.LEGACY_CHECKPOINT),
+                       one_epoch, [{"epoch": 1}])
+  (tmp_path / train.CONFIG).write_text(TWO_EPOCHS.to_json())
+  lines = []
+  train.train_and_evaluate(TWO_EPOCHS, str(tmp_path), log=lines.append)
+  assert any("Resuming uwgnn from epoch 1" in line for line in lines)
+  assert checkpoints._step_numbers(str(tmp_path / "checkpoints")) == [2]
 
 
 def test_unwritable_workdir_fails_before_any_work(tmp_path):

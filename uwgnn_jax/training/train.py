@@ -4,8 +4,11 @@ Layout follows flax's examples: `train_and_evaluate(config, workdir)` is the
 whole run and the driver `experiments/train.py` only parses flags. Each
 epoch's data order comes from `fold_in(seed, epoch)`, so a run resumed from
 its last checkpoint replays exactly what an uninterrupted run would do.
+Training is data parallel over every device (`parallel`); checkpoints are
+orbax steps verified by checksums (`checkpoints`).
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -19,12 +22,13 @@ import optax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 from uwgnn_jax.training import evaluation
+from uwgnn_jax.training import parallel
 from uwgnn_jax.training import workdir as workdir_lib
 
-CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
 HISTORY = "history.jsonl"
 
@@ -100,24 +104,32 @@ def _make_train_step(config: config_lib.TrainConfig) -> Callable:
   return train_step
 
 
-def make_train_epoch(config: config_lib.TrainConfig) -> Callable:
+def make_train_epoch(config: config_lib.TrainConfig,
+                     mesh: Optional[jax.sharding.Mesh] = None) -> Callable:
   """A jitted epoch: shuffle with `key`, scan `train_step` over batches.
 
-  Cached per `config.program_key` (frozen, hashable): runs that differ only
+  Data parallel over `mesh` (default: every device): each batch split over
+  its "data" axis, the state replicated (`parallel`). Cached per
+  `config.program_key` (frozen, hashable) and mesh: runs that differ only
   in their data (channel, seed, ...) compile once.
   """
-  return _make_train_epoch(config.program_key)
+  return _make_train_epoch(config.program_key,
+                           mesh if mesh is not None else parallel.data_mesh())
 
 
 @functools.lru_cache(maxsize=32)
-def _make_train_epoch(config: config_lib.TrainConfig) -> Callable:
+def _make_train_epoch(config: config_lib.TrainConfig,
+                      mesh: jax.sharding.Mesh) -> Callable:
   train_step = make_train_step(config)
   steps, batch = config.steps_per_epoch, config.batch_size
+  batches = parallel.batch_sharded(mesh, batch_axis=1)  # [steps, batch, ...]
+  replicated = parallel.replicated(mesh)
 
-  @jax.jit
+  @functools.partial(jax.jit, out_shardings=(replicated, replicated))
   def train_epoch(state, dataset: data.Dataset, targets, key):
     order = jax.random.permutation(key, dataset.H.shape[0])[:steps * batch]
-    shaped = lambda x: x[order].reshape((steps, batch) + x.shape[1:])
+    shaped = lambda x: jax.lax.with_sharding_constraint(
+        x[order].reshape((steps, batch) + x.shape[1:]), batches)
     def body(state, xs):
       return train_step(state, *xs)
     state, losses = jax.lax.scan(
@@ -135,11 +147,10 @@ def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
   settings are unknown, so resuming it under these flags could mix runs.
   """
   path = os.path.join(workdir, CONFIG)
-  has_checkpoint = os.path.exists(os.path.join(workdir, CHECKPOINT))
   if not os.path.exists(path):
-    if has_checkpoint:
+    if checkpoints.has_checkpoint(workdir):
       raise ValueError(
-          f"--workdir {workdir} holds {CHECKPOINT} but no {CONFIG}, so the "
+          f"--workdir {workdir} holds a checkpoint but no {CONFIG}, so the "
           "run's settings are unknown; refusing to resume it. Use another "
           "workdir, or delete the checkpoint to start afresh.")
     return
@@ -166,27 +177,30 @@ def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
 
 
 def restore_or_init(config: config_lib.TrainConfig,
-                    workdir: Optional[str]) -> Tuple[TrainState, list]:
-  """(the last checkpoint in workdir if any, else a fresh state; the
-  history rows stored with it)."""
+                    store: Optional[checkpoints.CheckpointStore],
+                    sharding: jax.sharding.Sharding
+                    ) -> Tuple[TrainState, list]:
+  """(the last checkpoint in store if any, else a fresh state, placed by
+  `sharding`; the history rows stored with it)."""
   state = init_state(config)
-  if workdir is None:
-    return state, []
-  _check_resumable(workdir, config)
-  path = os.path.join(workdir, CHECKPOINT)
-  if os.path.exists(path):
-    return params_io.restore_state(path, state)
-  return state, []
+  if store is None or not checkpoints.has_checkpoint(store.workdir):
+    return parallel.to_global(state, sharding), []
+  return store.restore(state, sharding)
 
 
-def save_checkpoint(workdir: str, config: config_lib.TrainConfig,
+def save_checkpoint(store: checkpoints.CheckpointStore,
+                    config: config_lib.TrainConfig, epoch: int,
                     state: TrainState, history: Sequence[dict]) -> None:
   """Config JSON, the state with its history, then history.jsonl rebuilt
-  from it; each written atomically, so a kill between them loses nothing."""
-  params_io.write_atomically(os.path.join(workdir, CONFIG),
-                             config.to_json().encode())
-  params_io.save_state(os.path.join(workdir, CHECKPOINT), state, history)
-  write_history(workdir, history)
+  from it; each written atomically, so a kill between them loses nothing.
+  Files outside orbax's step are written by process 0 alone."""
+  primary = jax.process_index() == 0
+  if primary:
+    params_io.write_atomically(os.path.join(store.workdir, CONFIG),
+                               config.to_json().encode())
+  store.save(epoch, state, history)
+  if primary:
+    write_history(store.workdir, history)
 
 
 def write_history(workdir: str, history: Sequence[dict]) -> None:
@@ -208,14 +222,23 @@ def train_and_evaluate(config: config_lib.TrainConfig,
   Returns:
     (final TrainState, Evaluation on the held-out test set).
   """
-  if eval_only and (workdir is None or not os.path.exists(
-      os.path.join(workdir, CHECKPOINT))):
+  if eval_only and (workdir is None or
+                    not checkpoints.has_checkpoint(workdir)):
     raise ValueError(f"--eval_only needs a checkpoint in --workdir; "
                      f"found none in {workdir}.")
+  if jax.process_index() != 0:
+    log = lambda line: None
   if workdir is None:
     return _run(config, None, log, eval_only, on_epoch)
-  with workdir_lib.hold(workdir):
-    return _run(config, workdir, log, eval_only, on_epoch)
+  # Process 0 holds the workdir for every process of a distributed run.
+  with (workdir_lib.hold(workdir) if jax.process_index() == 0
+        else contextlib.nullcontext()):
+    _check_resumable(workdir, config)
+    with checkpoints.CheckpointStore(workdir) as store:
+      for step in store.dropped:
+        log(f"Removed the incomplete checkpoint of epoch {step} (killed "
+            "before its checksums were written); that epoch replays.")
+      return _run(config, store, log, eval_only, on_epoch)
 
 
 def training_targets(config: config_lib.TrainConfig,
@@ -232,22 +255,30 @@ def training_targets(config: config_lib.TrainConfig,
   return jnp.zeros(train_set.H.shape[:1])
 
 
-def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
-  """`train_and_evaluate` with the workdir (if any) already held."""
+def _run(config, store, log, eval_only, on_epoch) -> tuple:
+  """`train_and_evaluate` with the workdir (if any) held and checked;
+  returns a process-local state."""
   keys = config_lib.run_keys(config.seed)
-  state, history = restore_or_init(config, workdir)
-  if workdir is not None and history:
+  mesh = parallel.data_mesh()
+  parallel.check_batch_size(config.batch_size, mesh)
+  replicated = parallel.replicated(mesh)
+  state, history = restore_or_init(config, store, replicated)
+  workdir = None if store is None else store.workdir
+  if workdir is not None and history and jax.process_index() == 0:
     write_history(workdir, history)  # Rebuilt if a kill cut it short.
   test_set = data.make_dataset(keys.test, config, config.test_size)
   references = evaluation.reference_rates(
       test_set, models.num_layers(state.params), config.wmmse_iters)
   if eval_only:
+    state = parallel.to_local(state)
     return state, evaluation.evaluate(state.params, test_set, references)
 
   train_set = data.make_dataset(keys.train, config, config.train_size,
                                 over_snr_range=True, mixed_sizes=True)
   targets = training_targets(config, train_set)
-  train_epoch = make_train_epoch(config)
+  train_set, targets = parallel.to_global((train_set, targets), replicated)
+  train_epoch = make_train_epoch(config, mesh)
+  log(f"Training {config.model} {parallel.describe(mesh)}.")
   first_epoch = int(state.step) // config.steps_per_epoch
   if first_epoch:
     log(f"Resuming {config.model} from epoch {first_epoch} "
@@ -260,7 +291,8 @@ def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
     loss = float(loss)
     if not np.isfinite(loss):
       raise FloatingPointError(f"Training loss became {loss} at epoch {epoch}.")
-    result = evaluation.evaluate(state.params, test_set, references)
+    result = evaluation.evaluate(parallel.to_local(state.params), test_set,
+                                 references)
     seconds = time.perf_counter() - start
     log(f"epoch {epoch + 1:3d}/{config.epochs}  loss {loss:9.4f}  "
         f"test {result.model_rate:7.3f} bit/s/Hz = "
@@ -268,8 +300,9 @@ def _run(config, workdir, log, eval_only, on_epoch) -> tuple:
         f"({seconds:.1f} s)")
     history.append(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
                         **result.row()))
-    if workdir is not None:
-      save_checkpoint(workdir, config, state, history)
+    if store is not None:
+      save_checkpoint(store, config, epoch + 1, state, history)
     if on_epoch is not None:
-      on_epoch(epoch + 1, state, loss)
+      on_epoch(epoch + 1, parallel.to_local(state), loss)
+  state = parallel.to_local(state)
   return state, evaluation.evaluate(state.params, test_set, references)
