@@ -74,6 +74,8 @@ _HELP = {
                      "[--users_min, --users], zero-padded to --users.",
     "layout_users": "Geometric fixed layout drawn at this many pairs, then "
                     "resized to --users (pairs kept or added).",
+    "top_k": "Graph models train and are scored on each receiver's top_k "
+             "strongest interferers (what allocate(..., top_k=) runs).",
     "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
                      "(unsupervised models), so every SNR weighs alike.",
 }

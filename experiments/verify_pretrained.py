@@ -47,6 +47,10 @@ _SNR_DB = flags.DEFINE_list("snr_db", ["0", "10", "20", "30", "40"],
                             "SNRs p_max / sigma^2 (dB).")
 _USERS = flags.DEFINE_list("users", ["10", "20", "50", "100"], "Values of K.")
 _TEST_SIZE = flags.DEFINE_integer("test_size", 2000, "Networks per cell.")
+_TOP_K = flags.DEFINE_integer(
+    "top_k", None, "Run the model on each receiver's top_k strongest "
+    "interferers (scored on the full H); default: the graph it was trained "
+    "on (its config's top_k); 0: the fully connected graph.")
 _QUICK = flags.DEFINE_bool("quick", False, "Two cells of 16 networks.")
 _WRITE_METADATA = flags.DEFINE_bool(
     "write_metadata", False, "Record the table in the params' .json.")
@@ -71,17 +75,18 @@ def load() -> tuple:
 
 
 def verify(params, config: config_lib.TrainConfig, snrs_db, sizes,
-           test_size: int, log=print) -> list:
-  """Rows {snr_db, users, percent_of_wmmse, ..., all_zero_networks}."""
+           test_size: int, log=print, top_k=None) -> list:
+  """Rows {snr_db, users, percent_of_wmmse, ..., all_zero_networks}; the
+  model on top-k graphs if `top_k`."""
   rows = []
   for snr_db in snrs_db:
     sets = evaluation.held_out_sets(config, sizes, test_size,
                                     models.num_layers(params), snr_db=snr_db)
     for num_users, (dataset, references) in sets.items():
-      row = evaluation.evaluate(params, dataset, references).row()
-      rows.append(dict(snr_db=snr_db, users=num_users,
+      row = evaluation.evaluate(params, dataset, references, top_k).row()
+      rows.append(dict(snr_db=snr_db, users=num_users, top_k=top_k,
                        all_zero_networks=evaluation.all_zero_networks(
-                           params, dataset), **row))
+                           params, dataset, top_k), **row))
       log(f"{snr_db:>7g}{num_users:>6}{row['percent_of_wmmse']:>12.2f}"
           f"{row['truncated_wmmse_percent']:>12.2f}"
           f"{rows[-1]['all_zero_networks']:>10}")
@@ -126,6 +131,9 @@ def main(argv):
   if not models.MODELS[name].is_graph_model:
     raise app.UsageError("The MLP serves only the K it was trained at.")
   config = config_lib.TrainConfig(**info["config"])
+  top_k = config.top_k if _TOP_K.value is None else (_TOP_K.value or None)
+  if top_k is not None and top_k < 0:
+    raise app.UsageError(f"--top_k must be >= 0; got {top_k}.")
   snrs = [float(s) for s in _SNR_DB.value]
   sizes = [int(k) for k in _USERS.value]
   test_size = _TEST_SIZE.value
@@ -138,23 +146,25 @@ def main(argv):
            os.path.splitext(os.path.basename(_PARAMS.value))[0])
   print(f"{label}: trained at K = {config.num_users}, {config.channel}, SNR "
         f"{config.snr_db_min} to {config.snr_db_max} dB; {test_size} "
-        f"networks per cell")
+        f"networks per cell; "
+        f"{'dense' if top_k is None else f'top-{top_k}'} graphs")
   print(f"{'SNR dB':>7}{'K':>6}{'% of WMMSE':>12}{'Tr-WMMSE %':>12}"
         f"{'all-zero':>10}", flush=True)
   rows = verify(params, config, snrs, sizes, test_size,
-                log=lambda line: print(line, flush=True))
+                log=lambda line: print(line, flush=True), top_k=top_k)
   out_dir = _OUT.value or os.path.join("results", f"verify_{label}")
   command = "python -m experiments.verify_pretrained " + " ".join(
       sys.argv[1:])
   results_io.write(out_dir, dict(name=label, snr_db=snrs, users=sizes,
-                                 test_size=test_size, command=command),
+                                 test_size=test_size, top_k=top_k,
+                                 command=command),
                    dict(rows=rows), time.perf_counter() - start)
   plot(rows, label, os.path.join(out_dir, "snr.png"))
   if _WRITE_METADATA.value:
     info["served_direct_snr_db"] = served_direct_snr_db(config)
     info["verified"] = dict(
         command=command, test_size=test_size, channel=config.channel,
-        weighted=config.weighted,
+        weighted=config.weighted, top_k=top_k,
         rows=[{k: (round(v, 3) if isinstance(v, float) else v)
                for k, v in r.items()} for r in rows])
     params_io.write_atomically(

@@ -80,8 +80,51 @@ def test_mixed_size_settings_are_checked():
     config_lib.TrainConfig(layout_users=20)
   with pytest.raises(ValueError, match="num_users_min"):
     config_lib.TrainConfig(num_users_min=0)
-  with pytest.raises(ValueError, match="spatial"):
-    config_lib.TrainConfig(channel="spatial", num_users=8, num_users_min=4)
+  with pytest.raises(ValueError, match="`top_k` must be below the smallest"):
+    config_lib.TrainConfig(num_users=8, num_users_min=4, top_k=4)
+  with pytest.raises(ValueError, match="`top_k` needs a graph model"):
+    config_lib.TrainConfig(model="mlp", num_users=8, top_k=2)
+
+
+def test_spatial_networks_of_mixed_sizes_keep_their_density():
+  """Network n's first K_n pairs lie in the square a spatial(K_n) network
+  fills (half-width 20 sqrt(K_n / 20)), not in the K-pair network's."""
+  config = config_lib.TrainConfig(channel="spatial", num_users=80,
+                                  num_users_min=20, train_size=16,
+                                  batch_size=16)
+  layout = channels.spatial_layout(jax.random.PRNGKey(0), 80, area_pairs=20)
+  assert float(jnp.max(jnp.abs(layout.transmitters))) <= 20.0
+  assert float(jnp.max(jnp.abs(layout.transmitters))) > 15.0
+  dataset = data.make_dataset(jax.random.PRNGKey(1), config, 16,
+                              mixed_sizes=True)
+  sizes = np.asarray((dataset.weights > 0).sum(axis=1))
+  assert sizes.min() >= 20 and len(set(sizes)) > 3
+  for h, n in zip(np.asarray(dataset.H), sizes):
+    assert np.all(h[n:] == 0) and np.all(h[:n, :n] > 0)
+
+
+def test_top_k_training_with_padding_keeps_absent_users_out():
+  params = models.init("uwgnn", jax.random.PRNGKey(0), PADDED)
+  h = channels.rayleigh(jax.random.PRNGKey(1), SMALL) * 3.0
+  weights = jnp.linspace(0.3, 1.0, SMALL)
+  apply = jax.jit(models.apply_canonical,
+                  static_argnames=("top_k", "mixed_sizes"))
+  alone = apply(params, h, weights, 2)
+  padded = apply(params, jnp.zeros((PADDED, PADDED)).at[:SMALL, :SMALL].set(h),
+                 jnp.zeros(PADDED).at[:SMALL].set(weights), 2,
+                 mixed_sizes=True)
+  np.testing.assert_allclose(padded[:SMALL], alone, rtol=1e-5, atol=1e-6)
+  np.testing.assert_array_equal(padded[SMALL:], 0.0)
+  config = config_lib.TrainConfig(num_users=PADDED, num_users_min=4, top_k=2,
+                                  train_size=16, batch_size=16)
+  dataset = data.make_dataset(jax.random.PRNGKey(0), config, 16,
+                              mixed_sizes=True)
+  step = train.make_train_step(config)
+  state, first = step(train.init_state(config), dataset.H, dataset.weights,
+                      jnp.zeros(16))
+  for _ in range(5):
+    state, loss = step(state, dataset.H, dataset.weights, jnp.zeros(16))
+  assert float(loss) < float(first) < 0
 
 
 def test_held_out_sets_of_a_mixed_size_run_are_whole_networks():

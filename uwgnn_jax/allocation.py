@@ -14,6 +14,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from uwgnn_jax import batching
+from uwgnn_jax import graphs
 from uwgnn_jax import models
 from uwgnn_jax import pretrained_params
 from uwgnn_jax import units
@@ -71,6 +72,38 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
   validation.check_canonical_scale(H, noise_var, p_max)
   warn_if_outside_served_snr(params, H, noise_var, p_max)
   return _allocate_jit(params, H, noise_var, p_max, weights, top_k=top_k)
+
+
+@jax.jit
+def _allocate_network_jit(params, senders, receivers, edges, direct,
+                          noise_var, p_max, weights):
+  scale = units.canonical_factor(noise_var, p_max)
+  network = graphs.SparseNetwork(
+      graphs.EdgeListGraph(senders, receivers, direct.shape[0]),
+      edges * scale, direct * scale)
+  return units.from_canonical_power(
+      models.apply_network(params, network, weights), p_max)
+
+
+def allocate_network(params: models.Params, network: graphs.SparseNetwork,
+                     *, noise_var: float = 1.0, p_max: float = 1.0,
+                     weights: Optional[ArrayLike] = None) -> jax.Array:
+  """Transmit powers [K] in [0, p_max] of a graph model on a network known
+  on its kept links only: a graphs.SparseNetwork, from
+  `graphs.top_k_network(H, k)` (what `allocate(..., top_k=k)` runs) or,
+  where the [K, K] channel does not fit, from positions
+  (`cell_grid.top_k_network`). jit-friendly (K = network.direct's length).
+  """
+  models.check_params(params)
+  name = models.model_name(params)
+  if not models.MODELS[name].is_graph_model:
+    raise ValueError(f"`allocate_network` needs a graph model; got {name}.")
+  network, weights = graphs.check_network(network, weights)
+  noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  p_max = validation.check_positive_scalar(p_max, "p_max")
+  return _allocate_network_jit(params, network.graph.senders,
+                               network.graph.receivers, network.edges,
+                               network.direct, noise_var, p_max, weights)
 
 
 def check_top_k(top_k, params: models.Params,

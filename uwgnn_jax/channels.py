@@ -222,17 +222,30 @@ def geometric(key: jax.Array, num_pairs: int = 20, *,
 SPATIAL_REFERENCE_PAIRS = 20
 
 
+def spatial_half_width(num_pairs, area_half_width: float =
+                       GEOMETRIC_AREA_HALF_WIDTH):
+  """Half-width of a spatial network's square: A sqrt(N / 20) (a traced N
+  gives a traced width)."""
+  if isinstance(num_pairs, (int, float)):
+    return area_half_width * math.sqrt(num_pairs / SPATIAL_REFERENCE_PAIRS)
+  return area_half_width * jnp.sqrt(num_pairs / SPATIAL_REFERENCE_PAIRS)
+
+
 def spatial_layout(key: jax.Array, num_pairs: int, *,
-                   area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH
-                   ) -> GeometricLayout:
+                   area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH,
+                   area_pairs=None) -> GeometricLayout:
   """The UWMMSE layout at any size and the same density: the square's
   half-width grows as A sqrt(N / 20) (A = `area_half_width`, 20 = the
   paper's), the receivers stay within +-A/4 of their transmitter, so each
   receiver keeps a like number of strong interferers whatever N. Pure;
-  jit- and vmap-able (num_pairs static). [N, 2] positions each."""
+  jit- and vmap-able (num_pairs static). [N, 2] positions each.
+  `area_pairs` (may be traced): size the square for this many pairs
+  instead of N, so that the first area_pairs pairs are a spatial network
+  of that size (mixed-size training pads the rest away)."""
   validation.check_positive_int(num_pairs, "num_pairs")
   tx_key, rx_key = jax.random.split(key)
-  half = area_half_width * math.sqrt(num_pairs / SPATIAL_REFERENCE_PAIRS)
+  half = spatial_half_width(num_pairs if area_pairs is None else area_pairs,
+                            area_half_width)
   offset = area_half_width / 4
   transmitters = jax.random.uniform(tx_key, (num_pairs, 2), minval=-half,
                                     maxval=half)
@@ -242,13 +255,15 @@ def spatial_layout(key: jax.Array, num_pairs: int, *,
 
 
 def spatial(key: jax.Array, num_pairs: int, *,
-            area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH) -> jax.Array:
+            area_half_width: float = GEOMETRIC_AREA_HALF_WIDTH,
+            area_pairs=None) -> jax.Array:
   """A spatial network: `spatial_layout` with the geometric model's path
   loss and Rayleigh fading (`geometric_fading`; noise GEOMETRIC_NOISE_VAR,
   p_max = 1). [N, N]; memory N^2 (dense H)."""
   layout_key, fading_key = jax.random.split(key)
   return geometric_fading(fading_key, spatial_layout(
-      layout_key, num_pairs, area_half_width=area_half_width))
+      layout_key, num_pairs, area_half_width=area_half_width,
+      area_pairs=area_pairs))
 
 
 def uniform_weights(key: jax.Array, num_users: int) -> jax.Array:

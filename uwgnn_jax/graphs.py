@@ -147,7 +147,13 @@ def dense_edge_features(H: jax.Array) -> jax.Array:
 def node_features(H: jax.Array, weights: jax.Array,
                   p: jax.Array) -> jax.Array:
   """x_i = [H_ii, alpha_i, p_i]: [K, K], [K], [K] -> [K, 3]."""
-  return jnp.stack([jnp.diagonal(H), weights, p], axis=-1)
+  return direct_node_features(jnp.diagonal(H), weights, p)
+
+
+def direct_node_features(direct: jax.Array, weights: jax.Array,
+                         p: jax.Array) -> jax.Array:
+  """x_i = [H_ii, alpha_i, p_i] from the direct gains: [K] x 3 -> [K, 3]."""
+  return jnp.stack([direct, weights, p], axis=-1)
 
 
 def fully_connected_edges(num_nodes: int) -> tuple:
@@ -169,6 +175,68 @@ def strongest_interferers(H: jax.Array, top_k: int) -> jax.Array:
   # Stable: the others keep their order, the receiver itself goes last.
   order = jnp.argsort(is_self, axis=1, stable=True)[:, :k]
   return jnp.take_along_axis(candidates, order, axis=1).astype(jnp.int32)
+
+
+class SparseNetwork(NamedTuple):
+  """A network known on its kept links only: the graph of edges j -> i,
+  edges [E, 2] = [H_ij, H_ji] and direct [K] = H_ii (amplitudes). Built
+  from H (`top_k_network`) or from positions (`cell_grid.top_k_network`);
+  `allocate_network`, `wmmse_network` and `network_sum_rate` take it."""
+  graph: EdgeListGraph
+  edges: jax.Array
+  direct: jax.Array
+
+
+def check_network(network, weights=None) -> tuple:
+  """(network with float arrays, weights [K]) for the public functions on
+  a SparseNetwork; ValueError naming what is wrong. Values are checked when
+  concrete (finite, non-negative gains; indices in [0, K))."""
+  if not isinstance(network, SparseNetwork):
+    raise ValueError("`network` must be a graphs.SparseNetwork (from "
+                     "graphs.top_k_network or cell_grid.top_k_network); got "
+                     f"{type(network).__name__}.")
+  direct = jnp.asarray(network.direct, jnp.float32)
+  edges = jnp.asarray(network.edges, jnp.float32)
+  senders = jnp.asarray(network.graph.senders)
+  receivers = jnp.asarray(network.graph.receivers)
+  num_nodes = direct.shape[0] if direct.ndim == 1 else -1
+  if num_nodes < 1 or network.graph.num_nodes != num_nodes:
+    raise ValueError(
+        "`network.direct` must have shape [K], K >= 1, with K = "
+        f"graph.num_nodes ({network.graph.num_nodes}); got shape "
+        f"{direct.shape}.")
+  num_edges = senders.shape[0] if senders.ndim == 1 else -1
+  if (edges.shape != (num_edges, 2) or receivers.shape != (num_edges,)
+      or not jnp.issubdtype(senders.dtype, jnp.integer)
+      or not jnp.issubdtype(receivers.dtype, jnp.integer)):
+    raise ValueError(
+        "`network` must hold integer senders and receivers [E] and edges "
+        f"[E, 2]; got {senders.shape} {senders.dtype}, {receivers.shape} "
+        f"{receivers.dtype}, {edges.shape}.")
+  for values, name in ((direct, "network.direct"), (edges, "network.edges")):
+    if validation.is_concrete(values):
+      array = np.asarray(values)
+      if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"`{name}` must be finite, non-negative amplitudes; "
+                         f"got min {np.nanmin(array)}.")
+  for index, name in ((senders, "senders"), (receivers, "receivers")):
+    if validation.is_concrete(index) and num_edges and not (
+        0 <= int(np.min(index)) and int(np.max(index)) < num_nodes):
+      raise ValueError(f"`network.graph.{name}` must lie in [0, {num_nodes}); "
+                       f"got [{int(np.min(index))}, {int(np.max(index))}].")
+  network = SparseNetwork(EdgeListGraph(senders, receivers, num_nodes),
+                          edges, direct)
+  square = jax.ShapeDtypeStruct((num_nodes, num_nodes), jnp.float32)
+  return network, validation.check_weights(weights, square, broadcast=False)
+
+
+def top_k_network(H: jax.Array, top_k: int, scale=None) -> SparseNetwork:
+  """`top_k_graph` with the direct gains: H [K, K] -> SparseNetwork, every
+  gain times `scale` if given."""
+  graph, edges = top_k_graph(H, top_k, scale)
+  direct = jnp.diagonal(H)
+  return SparseNetwork(graph, edges,
+                       direct if scale is None else direct * scale)
 
 
 def top_k_graph(H: jax.Array, top_k: int, scale=None) -> tuple:

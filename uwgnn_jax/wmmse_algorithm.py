@@ -72,6 +72,12 @@ class SparseChannelGains(NamedTuple):
         self.edge_gain * self.graph.from_receivers(c[:, None]))[:, 0]
 
 
+def sparse_gains(network: graphs.SparseNetwork) -> SparseChannelGains:
+  """The squared gains of a network's kept links (canonical amplitudes)."""
+  return SparseChannelGains(network.direct, jnp.square(network.direct),
+                            jnp.square(network.edges[:, :1]), network.graph)
+
+
 def channel_gains(H: jax.Array, top_k: Optional[int] = None, scale=None):
   """Squared gains of one network, H [K, K] (receiver-first): every link
   (ChannelGains), or with `top_k` (static) only each receiver's top_k
@@ -79,10 +85,7 @@ def channel_gains(H: jax.Array, top_k: Optional[int] = None, scale=None):
   O(K top_k) per iteration). `scale`: H is canonical once multiplied by it
   (top-k: only the kept gains are scaled, no [K, K] copy)."""
   if top_k is not None:
-    graph, edges = graphs.top_k_graph(H, top_k, scale)
-    direct = jnp.diagonal(H) * (1.0 if scale is None else scale)
-    return SparseChannelGains(direct, jnp.square(direct),
-                              jnp.square(edges[:, :1]), graph)
+    return sparse_gains(graphs.top_k_network(H, top_k, scale))
   if scale is not None:
     H = H * scale
   direct = jnp.diagonal(H)
@@ -311,6 +314,71 @@ def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
     p_init = validation.check_power(p_init, H, "p_init")
   return _wmmse_jit(H, noise_var, p_max, weights, p_init, num_iters=num_iters,
                     with_trace=False, top_k=top_k)[0]
+
+
+def _canonical_network(senders, receivers, edges, direct, scale):
+  """A SparseNetwork rebuilt inside jit (K static from direct's shape)."""
+  graph = graphs.EdgeListGraph(senders, receivers, direct.shape[0])
+  return graphs.SparseNetwork(graph, edges * scale, direct * scale)
+
+
+@functools.partial(jax.jit, static_argnames=("num_iters",))
+def _wmmse_network_jit(senders, receivers, edges, direct, noise_var, p_max,
+                       weights, num_iters: int):
+  gains = sparse_gains(_canonical_network(
+      senders, receivers, edges, direct,
+      units.canonical_factor(noise_var, p_max)))
+  v = jax.lax.fori_loop(0, num_iters,
+                        lambda _, v: _next_amplitudes(gains, weights, v),
+                        jnp.ones_like(direct))
+  return units.from_canonical_power(jnp.square(v), p_max)
+
+
+def wmmse_network(network: graphs.SparseNetwork, *, noise_var: float = 1.0,
+                  p_max: float = 1.0, weights: Optional[ArrayLike] = None,
+                  num_iters: int = 100) -> jax.Array:
+  """WMMSE powers [K] on a network known on its kept links only (eqs. 6-8
+  with the edge list's segment sums, O(E) per iteration), from full power.
+
+  `network`: a graphs.SparseNetwork, from `graphs.top_k_network(H, k)` or,
+  for networks whose [K, K] channel does not fit, from positions
+  (`cell_grid.top_k_network`). It climbs the kept links' sum rate
+  (`network_sum_rate`).
+  """
+  network, weights = graphs.check_network(network, weights)
+  noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  p_max = validation.check_positive_scalar(p_max, "p_max")
+  num_iters = validation.check_positive_int(num_iters, "num_iters",
+                                            minimum=0)
+  return _wmmse_network_jit(network.graph.senders, network.graph.receivers,
+                            network.edges, network.direct, noise_var, p_max,
+                            weights, num_iters=num_iters)
+
+
+@jax.jit
+def _network_sum_rate_jit(senders, receivers, edges, direct, p, noise_var,
+                          weights):
+  gains = sparse_gains(_canonical_network(
+      senders, receivers, edges, direct, 1.0 / jnp.sqrt(noise_var)))
+  return rate_of_amplitudes(gains, weights, jnp.sqrt(p))
+
+
+def network_sum_rate(network: graphs.SparseNetwork, p: ArrayLike, *,
+                     noise_var: float = 1.0,
+                     weights: Optional[ArrayLike] = None) -> jax.Array:
+  """Weighted sum rate (bit/s/Hz) of powers p [K] counting the kept links'
+  interference only: sum_i alpha_i log2(1 + H_ii^2 p_i / (sigma^2 +
+  sum_{j -> i kept} H_ij^2 p_j)). Above the full network's rate by the
+  interference of the links left out."""
+  network, weights = graphs.check_network(network, weights)
+  noise_var = validation.check_positive_scalar(noise_var, "noise_var")
+  p = jnp.asarray(p, jnp.float32)
+  if p.shape != network.direct.shape:
+    raise ValueError(f"`p` must have shape {network.direct.shape}; got "
+                     f"{p.shape}.")
+  return _network_sum_rate_jit(network.graph.senders, network.graph.receivers,
+                               network.edges, network.direct, p, noise_var,
+                               weights)
 
 
 def best_of_starts(H: jax.Array, weights: jax.Array, v_starts: jax.Array,

@@ -208,9 +208,9 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
   Graph models run on the dense fully connected layout (the fast one), or,
   with `top_k` (static), on the edge list of each receiver's top_k strongest
   interferers, built here (`graphs.top_k_graph`, O(K top_k) memory).
-  H [K, K] canonical amplitudes, weights [K]. On the dense layout, with
-  `mixed_sizes`, a user of weight 0 is absent (a padded batch's filler): it
-  sends no message and gets power 0. `scale`: H is canonical once
+  H [K, K] canonical amplitudes, weights [K]. With `mixed_sizes`, a user of
+  weight 0 is absent (a padded batch's filler): it sends no message and
+  gets power 0. `scale`: H is canonical once
   multiplied by it (on the top-k path only the kept gains are, so no scaled
   [K, K] copy is made).
   """
@@ -218,11 +218,11 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
   module = module_for(params)
   variables = {"params": params[name]}
   if top_k is not None and MODELS[name].is_graph_model:
-    graph, edges = graphs.top_k_graph(H, top_k, scale)
-    nodes = graphs.node_features(H, weights, jnp.ones_like(weights))
-    if scale is not None:
-      nodes = nodes.at[:, 0].multiply(scale)
-    return module.apply(variables, graph, nodes, edges)
+    # A padded user (zero gains) is never among a present receiver's top_k
+    # (TrainConfig keeps top_k below every K_n): it sends nothing.
+    present = (weights > 0) if mixed_sizes else 1.0
+    return present * apply_network(
+        params, graphs.top_k_network(H, top_k, scale), weights)
   if scale is not None:
     H = H * scale
   if not MODELS[name].is_graph_model:
@@ -236,6 +236,17 @@ def apply_canonical(params: Params, H: jax.Array, weights: jax.Array,
         graphs.dense_edge_features(H))
   return module.apply(variables, graphs.DenseGraph(num_users), nodes,
                       graphs.dense_edge_features(H))
+
+
+def apply_network(params: Params, network: graphs.SparseNetwork,
+                  weights: jax.Array) -> jax.Array:
+  """Powers [K] in [0, 1] of a graph model on ONE network's edge list
+  (`graphs.SparseNetwork` in canonical units), weights [K]."""
+  name = model_name(params)
+  nodes = graphs.direct_node_features(network.direct, weights,
+                                      jnp.ones_like(weights))
+  return module_for(params).apply({"params": params[name]}, network.graph,
+                                  nodes, network.edges)
 
 
 def apply_graph(params: Params, graph) -> jax.Array:

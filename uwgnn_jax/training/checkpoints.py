@@ -18,6 +18,7 @@ still resume, and their next save is an orbax step.
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from typing import Any, List, Optional, Sequence, Tuple
@@ -35,6 +36,16 @@ DIRECTORY = "checkpoints"
 LEGACY_CHECKPOINT = "checkpoint.msgpack"
 MANIFEST = "sha256.json"
 KEEP = 3
+
+
+def _not_orbax_info(record: logging.LogRecord) -> bool:
+  return record.levelno > logging.INFO or (
+      f"{os.sep}orbax{os.sep}" not in record.pathname)
+
+
+# Orbax logs some 40 INFO lines per save through absl's logger; a run's
+# own output should stay one line per epoch. Its warnings still show.
+logging.getLogger("absl").addFilter(_not_orbax_info)
 
 
 def _step_numbers(directory: str) -> List[int]:

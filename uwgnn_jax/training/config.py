@@ -104,6 +104,10 @@ class TrainConfig:
   # num_users: the first pairs kept, new ones added in the same area
   # (UWMMSE Fig. 2c). None: drawn at num_users.
   layout_users: Optional[int] = None
+  # Graph models train and are scored on each receiver's top_k strongest
+  # interferers (`graphs.top_k_graph`, what `allocate(..., top_k=)` runs);
+  # None: the fully connected graph.
+  top_k: Optional[int] = None
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -160,7 +164,7 @@ class TrainConfig:
                          f"model {self.model!r}.")
       if type(value) is not int or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
-    for name in ("num_users_min", "layout_users"):
+    for name in ("num_users_min", "layout_users", "top_k"):
       value = getattr(self, name)
       if value is not None and (type(value) is not int or value < 1):
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
@@ -171,11 +175,14 @@ class TrainConfig:
       if not models.MODELS[self.model].is_graph_model:
         raise ValueError(f"`num_users_min` (mixed sizes) needs a graph "
                          f"model; got {self.model!r}.")
-      if self.channel == "spatial":
-        raise ValueError("`num_users_min` keeps the first K_n users of a "
-                         "network drawn at num_users; a spatial network's "
-                         "area grows with K, so those would be sparser than "
-                         "spatial(K_n). Not supported for channel='spatial'.")
+    if self.top_k is not None:
+      if not models.MODELS[self.model].is_graph_model:
+        raise ValueError(f"`top_k` needs a graph model; got {self.model!r}.")
+      if self.top_k >= (self.num_users_min or self.num_users):
+        raise ValueError(
+            "`top_k` must be below the smallest training K (num_users, or "
+            "num_users_min with mixed sizes), so that a graph keeps only "
+            f"present users and drops some; got {self.top_k}.")
     if self.channel == "spatial" and (self.density != 1.0 or self.fixed_layout
                                       or self.density_max is not None):
       raise ValueError("channel='spatial' has its own density (the UWMMSE "

@@ -59,14 +59,29 @@ def _batch_sampler(data_key: config_lib.TrainConfig):
       data_key, config_lib.run_keys(data_key.seed).layout)))
 
 
+@functools.lru_cache(maxsize=8)
+def _spatial_sampler_of_sizes(num_users: int):
+  """(keys [N], sizes [N]) -> [N, K, K]: network n's first sizes[n] pairs
+  are a spatial network of that size (`channels.spatial(area_pairs=)`)."""
+  return jax.jit(jax.vmap(
+      lambda k, n: channels.spatial(k, num_users, area_pairs=n)))
+
+
+def draw_sizes(key: jax.Array, num_samples: int, num_users_min: int,
+                num_users: int) -> jax.Array:
+  """K_n [N], uniform in [num_users_min, num_users]."""
+  return jax.random.randint(key, (num_samples,), num_users_min,
+                            num_users + 1)
+
+
 def pad_to_mixed_sizes(key: jax.Array, H: jax.Array, weights: jax.Array,
                        num_users_min: int) -> tuple:
-  """Networks of K_n users, K_n uniform in [num_users_min, K], each the
-  first K_n users of its K-user network: the other rows and columns of H
-  [N, K, K] and entries of weights [N, K] set to 0 (absent users)."""
+  """Networks of K_n users, K_n uniform in [num_users_min, K] (`draw_sizes`
+  with `key`), each the first K_n users of its K-user network: the other
+  rows and columns of H [N, K, K] and entries of weights [N, K] set to 0
+  (absent users)."""
   num_samples, num_users = weights.shape
-  sizes = jax.random.randint(key, (num_samples,), num_users_min,
-                             num_users + 1)
+  sizes = draw_sizes(key, num_samples, num_users_min, num_users)
   present = jnp.arange(num_users)[None, :] < sizes[:, None]
   return (H * (present[:, :, None] & present[:, None, :]),
           weights * present)
@@ -85,8 +100,14 @@ def make_dataset(key: jax.Array, config: config_lib.TrainConfig,
   each network keeps K_n of its users (`pad_to_mixed_sizes`).
   """
   channel_key, weight_key = jax.random.split(key)
-  H = _batch_sampler(config.data_key)(
-      jax.random.split(channel_key, num_samples))
+  channel_keys = jax.random.split(channel_key, num_samples)
+  if (mixed_sizes and config.num_users_min is not None
+      and config.channel == "spatial"):  # Each at its own size's density.
+    H = _spatial_sampler_of_sizes(config.num_users)(
+        channel_keys, draw_sizes(jax.random.fold_in(key, 13), num_samples,
+                                 config.num_users_min, config.num_users))
+  else:
+    H = _batch_sampler(config.data_key)(channel_keys)
   if config.weighted:
     weights = jax.random.uniform(weight_key, (num_samples, config.num_users))
   else:

@@ -9,6 +9,7 @@ test set uses, so settings chosen on them never look at a test set.
 """
 
 import dataclasses
+import functools
 from typing import Iterable, NamedTuple, Optional
 
 import jax
@@ -23,18 +24,22 @@ from uwgnn_jax.training import data
 
 
 def model_powers(params, H: jax.Array, weights: jax.Array,
-                 mixed_sizes: bool = False) -> jax.Array:
+                 mixed_sizes: bool = False,
+                 top_k: Optional[int] = None) -> jax.Array:
   """A model's canonical powers [B, K] on canonical networks H [B, K, K]
-  (`mixed_sizes`: users of weight 0 are padding, `models.apply_canonical`)."""
+  (`mixed_sizes`: users of weight 0 are padding; `top_k`: on each
+  receiver's top_k strongest interferers; `models.apply_canonical`)."""
   return jax.vmap(lambda h, a: models.apply_canonical(
-      params, h, a, mixed_sizes=mixed_sizes))(H, weights)
+      params, h, a, top_k, mixed_sizes=mixed_sizes))(H, weights)
 
 
 def batch_rates(params, H: jax.Array, weights: jax.Array,
-                mixed_sizes: bool = False) -> jax.Array:
-  """Weighted sum rate [B] (bits) of a model on canonical networks."""
-  return canonical_rates(H, model_powers(params, H, weights, mixed_sizes),
-                         weights)
+                mixed_sizes: bool = False,
+                top_k: Optional[int] = None) -> jax.Array:
+  """Weighted sum rate [B] (bits) of a model on canonical networks, scored
+  on the full H whatever graph the model ran on."""
+  return canonical_rates(
+      H, model_powers(params, H, weights, mixed_sizes, top_k), weights)
 
 
 
@@ -102,13 +107,16 @@ def reference_rates(dataset: data.Dataset, num_layers: int,
       full_power_rate=mean_rate(lambda h, a: jnp.ones_like(a), dataset))
 
 
-_batch_rates_jit = jax.jit(batch_rates)
+_batch_rates_jit = jax.jit(batch_rates, static_argnames=("mixed_sizes",
+                                                         "top_k"))
 
 
-def evaluate(params, dataset: data.Dataset, references: dict) -> Evaluation:
-  """The model against the references on the same test networks."""
+def evaluate(params, dataset: data.Dataset, references: dict,
+             top_k: Optional[int] = None) -> Evaluation:
+  """The model (on top-k graphs if `top_k`) against the references on the
+  same test networks."""
   model_rate = _chunked_mean(
-      lambda h, a: _batch_rates_jit(params, h, a), dataset)
+      lambda h, a: _batch_rates_jit(params, h, a, top_k=top_k), dataset)
   return Evaluation(model_rate=model_rate, **references)
 
 
@@ -152,9 +160,10 @@ def percent_of_wmmse(params, sets: dict) -> dict:
           for k, (dataset, references) in sets.items()}
 
 
-@jax.jit
-def _all_zero_count(params, H: jax.Array, weights: jax.Array) -> jax.Array:
-  powers = model_powers(params, H, weights)
+@functools.partial(jax.jit, static_argnames=("top_k",))
+def _all_zero_count(params, H: jax.Array, weights: jax.Array,
+                    top_k: Optional[int] = None) -> jax.Array:
+  powers = model_powers(params, H, weights, top_k=top_k)
   return jnp.sum(jnp.all(powers <= ZERO_POWER, axis=-1))
 
 
@@ -162,10 +171,12 @@ def _all_zero_count(params, H: jax.Array, weights: jax.Array) -> jax.Array:
 ZERO_POWER = 1e-6
 
 
-def all_zero_networks(params, dataset: data.Dataset) -> int:
-  """How many networks of the set the model switches off entirely."""
-  return int(_chunked_sum(lambda h, a: _all_zero_count(params, h, a),
-                          dataset))
+def all_zero_networks(params, dataset: data.Dataset,
+                      top_k: Optional[int] = None) -> int:
+  """How many networks of the set the model (on top-k graphs if `top_k`)
+  switches off entirely."""
+  return int(_chunked_sum(
+      lambda h, a: _all_zero_count(params, h, a, top_k=top_k), dataset))
 
 
 def num_layers_of(config: config_lib.TrainConfig) -> int:

@@ -62,7 +62,8 @@ def init_state(config: config_lib.TrainConfig) -> TrainState:
 
 
 def loss_fn(params, H, weights, targets, supervised: bool,
-            relative: bool, mixed_sizes: bool = False) -> jax.Array:
+            relative: bool, mixed_sizes: bool = False,
+            top_k: Optional[int] = None) -> jax.Array:
   """-mean WSR (unsupervised), or MSE to WMMSE powers (the MLP).
 
   `relative`: -mean(WSR / WSR of WMMSE) with targets [B] WMMSE's rates, so
@@ -72,7 +73,8 @@ def loss_fn(params, H, weights, targets, supervised: bool,
   if supervised:
     powers = evaluation.model_powers(params, H, weights)
     return jnp.mean(jnp.square(powers - targets))
-  model_rates = evaluation.batch_rates(params, H, weights, mixed_sizes)
+  model_rates = evaluation.batch_rates(params, H, weights, mixed_sizes,
+                                       top_k)
   if relative:
     return -jnp.mean(model_rates / targets)
   return -jnp.mean(model_rates)
@@ -96,7 +98,7 @@ def _make_train_step(config: config_lib.TrainConfig) -> Callable:
   def train_step(state: TrainState, H, weights, targets):
     loss, grads = jax.value_and_grad(loss_fn)(state.params, H, weights,
                                               targets, supervised, relative,
-                                              mixed_sizes)
+                                              mixed_sizes, config.top_k)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     return TrainState(state.step + 1, params, opt_state), loss
@@ -271,7 +273,8 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
       test_set, models.num_layers(state.params), config.wmmse_iters)
   if eval_only:
     state = parallel.to_local(state)
-    return state, evaluation.evaluate(state.params, test_set, references)
+    return state, evaluation.evaluate(state.params, test_set, references,
+                                      config.top_k)
 
   train_set = data.make_dataset(keys.train, config, config.train_size,
                                 over_snr_range=True, mixed_sizes=True)
@@ -292,7 +295,7 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
     if not np.isfinite(loss):
       raise FloatingPointError(f"Training loss became {loss} at epoch {epoch}.")
     result = evaluation.evaluate(parallel.to_local(state.params), test_set,
-                                 references)
+                                 references, config.top_k)
     seconds = time.perf_counter() - start
     log(f"epoch {epoch + 1:3d}/{config.epochs}  loss {loss:9.4f}  "
         f"test {result.model_rate:7.3f} bit/s/Hz = "
@@ -305,4 +308,5 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
     if on_epoch is not None:
       on_epoch(epoch + 1, parallel.to_local(state), loss)
   state = parallel.to_local(state)
-  return state, evaluation.evaluate(state.params, test_set, references)
+  return state, evaluation.evaluate(state.params, test_set, references,
+                                    config.top_k)
