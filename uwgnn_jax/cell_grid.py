@@ -7,8 +7,9 @@ comes from a counter-based key, fold_in(fold_in(key, i), j), so that any
 one link's gain is computed on its own (`link_gains`). `top_k_network`
 bins the transmitters into square cells and gives each receiver its top_k
 strongest interferers among the transmitters of the 3 x 3 cells around its
-own: O(K (9 C + k)) memory and work, C = the cells' capacity, inside jit
-(K, k, the grid and C static). A stronger interferer outside those cells
+own: O(K (9 C + k)) work and O(K k + 9 C B) memory, C = the cells'
+capacity, B = RECEIVER_BLOCK receivers scored at once; inside jit (K, k,
+the grid and C static). A stronger interferer outside those cells
 is missed; `experiments/benchmark_scale.py` measures how often that
 changes the graph and the rate.
 """
@@ -28,6 +29,8 @@ from uwgnn_jax import graphs
 # Poisson(11) beyond 10 standard deviations.
 DEFAULT_CELL_WIDTH = 1.5 * channels.GEOMETRIC_AREA_HALF_WIDTH
 DEFAULT_CELL_CAPACITY = 48
+# Receivers whose candidates are scored at once (bounds the peak memory).
+RECEIVER_BLOCK = 4096
 
 
 def link_gains(key: jax.Array, layout: channels.GeometricLayout,
@@ -104,25 +107,31 @@ def top_k_network(key: jax.Array, layout: channels.GeometricLayout,
                                capacity)
   own = _cells(layout.receivers, half_width, cell_width, side)  # [K, 2]
   steps = jnp.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
-  around = own[:, None, :] + steps[None]  # [K, 9, 2]
-  inside = jnp.all((around >= 0) & (around < side), axis=-1)
-  clipped = jnp.clip(around, 0, side - 1)
-  candidates = table[clipped[..., 0] * side + clipped[..., 1]]  # [K, 9, C]
-  candidates = jnp.where(inside[..., None], candidates, -1).reshape(
-      num_pairs, -1)
-  users = jnp.arange(num_pairs, dtype=jnp.int32)[:, None]
-  valid = (candidates >= 0) & (candidates != users)
-  safe = jnp.where(valid, candidates, 0)
-  gains = link_gains(key, layout, jnp.broadcast_to(users, safe.shape), safe)
-  best, where = jax.lax.top_k(jnp.where(valid, gains, -1.0), top_k)
-  kept = best >= 0
-  senders = jnp.where(kept, jnp.take_along_axis(safe, where, axis=1),
-                      (users + 1) % num_pairs)
-  receivers = jnp.broadcast_to(users, senders.shape)
-  reverse = link_gains(key, layout, senders, receivers)
-  edges = jnp.stack([jnp.where(kept, best, 0.0),
-                     jnp.where(kept, reverse, 0.0)], axis=-1)
-  direct = link_gains(key, layout, users[:, 0], users[:, 0])
+
+  def links_of(i):
+    """Receiver i's top_k senders [k] and their [H_ij], [H_ji]."""
+    around = own[i][None, :] + steps  # [9, 2]
+    inside = jnp.all((around >= 0) & (around < side), axis=-1)
+    clipped = jnp.clip(around, 0, side - 1)
+    candidates = jnp.where(inside[:, None],
+                           table[clipped[:, 0] * side + clipped[:, 1]],
+                           -1).reshape(-1)  # [9 C]
+    valid = (candidates >= 0) & (candidates != i)
+    safe = jnp.where(valid, candidates, 0)
+    gains = link_gains(key, layout, jnp.full_like(safe, i), safe)
+    best, where = jax.lax.top_k(jnp.where(valid, gains, -1.0), top_k)
+    kept = best >= 0
+    senders = jnp.where(kept, safe[where], (i + 1) % num_pairs)
+    reverse = link_gains(key, layout, senders, jnp.full_like(senders, i))
+    return senders, jnp.where(kept, best, 0.0), jnp.where(kept, reverse, 0.0)
+
+  # Blocks of receivers at a time: peak memory O(block 9 C), not O(K 9 C).
+  users = jnp.arange(num_pairs, dtype=jnp.int32)
+  senders, gains_in, gains_out = jax.lax.map(
+      links_of, users, batch_size=min(num_pairs, RECEIVER_BLOCK))
+  receivers = jnp.broadcast_to(users[:, None], senders.shape)
+  edges = jnp.stack([gains_in, gains_out], axis=-1)
+  direct = link_gains(key, layout, users, users)
   graph = graphs.EdgeListGraph(senders.reshape(-1), receivers.reshape(-1),
                                num_pairs)
   return graphs.SparseNetwork(graph, edges.reshape(-1, 2), direct), left_out
