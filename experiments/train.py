@@ -148,6 +148,11 @@ def main(argv):
   if distributed:
     parallel.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
                                     _PROCESS_ID.value)
+  if not _EVAL_ONLY.value:
+    try:
+      parallel.check_batch_size(config.batch_size, parallel.data_mesh())
+    except ValueError as e:
+      raise app.UsageError(str(e)) from e
   if jax.process_index() != 0:  # Process 0 reports and exports.
     train.train_and_evaluate(config, _WORKDIR.value, eval_only=_EVAL_ONLY.value)
     return

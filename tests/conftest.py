@@ -37,8 +37,8 @@ TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
 
 # Longest first: with two pytest-xdist workers a long file scheduled last
 # leaves one worker idle at the end.
-_SLOW_FILES = ("test_reproduce.py", "test_model_transforms.py",
-               "test_hardening.py")
+_SLOW_FILES = ("test_reproduce.py", "test_distributed.py",
+               "test_model_transforms.py", "test_hardening.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -80,6 +80,14 @@ def test_two_processes_train_and_resume(one_device_params, tmp_path):
 
   first, _ = run(epochs=1)
   assert "data parallel over 2 cpu devices (2 processes)" in first
+  mismatched = [driver(["--epochs=2", f"--workdir={tmp_path / 'w'}",
+                        f"--coordinator_address=localhost:{port}",
+                        "--num_processes=2", f"--process_id={i}",
+                        f"--seed={i}"]) for i in range(2)]
+  for process in mismatched:
+    out, _ = process.communicate(timeout=240)
+    assert process.returncode != 0
+    assert "The processes of this run differ in the flags" in out, out
   second, other = run(epochs=2)
   assert "Resuming uwgnn from epoch 1" in second
   assert "epoch" not in other  # Process 0 alone reports.
@@ -95,8 +103,11 @@ def test_batch_must_split_evenly_and_flags_go_together():
   assert not parallel.check_distributed_flags(None, None, None)
   with pytest.raises(ValueError, match="go together"):
     parallel.check_distributed_flags("localhost:1234", 2, None)
-  with pytest.raises(ValueError, match="host:port; got 'localhost'"):
+  with pytest.raises(ValueError, match="host:port .* got 'localhost'"):
     parallel.check_distributed_flags("localhost", 2, 0)
+  with pytest.raises(ValueError, match="port 1 to 65535"):
+    parallel.check_distributed_flags("localhost:99999", 2, 0)
+  assert parallel.check_distributed_flags("[::1]:1234", 2, 1)
   with pytest.raises(ValueError, match=r"--process_id must be in \[0, 2\); "
                      "got 2"):
     parallel.check_distributed_flags("localhost:1234", 2, 2)

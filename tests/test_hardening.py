@@ -79,17 +79,21 @@ def test_what_a_kill_leaves_is_rebuilt_or_replayed(trained_workdir,
   (run / train.HISTORY).write_text("")  # Nothing left to train: rebuilt at
   train.train_and_evaluate(TWO_EPOCHS, str(run), log=quiet)  # resume alone.
   assert len((run / train.HISTORY).read_text().splitlines()) == 2
-  # Killed after orbax committed epoch 2 but before its checksums: epoch 2
-  # is removed and replays from epoch 1, to the same parameters.
+  # Killed after orbax committed epoch 2 but before its checksums:
+  # evaluating it is refused (nothing moved); training sets it aside and
+  # replays epoch 2 from epoch 1, to the same parameters.
   trained, _ = checkpoints.CheckpointStore(str(run)).restore(
       train.init_state(TWO_EPOCHS))
   (step_dir(run, 2) / checkpoints.MANIFEST).unlink()
+  with pytest.raises(ValueError, match="sha256.json is unreadable"):
+    train.train_and_evaluate(TWO_EPOCHS, str(run), log=quiet, eval_only=True)
+  assert step_dir(run, 2).is_dir()
   lines = []
   replayed, _ = train.train_and_evaluate(TWO_EPOCHS, str(run),
                                          log=lines.append)
-  assert any("Removed the incomplete checkpoint of epoch 2" in line
-             for line in lines)
+  assert any("Set aside the checkpoint of epoch 2" in line for line in lines)
   assert any("Resuming uwgnn from epoch 1" in line for line in lines)
+  assert (run / checkpoints.DIRECTORY / "2.incomplete").is_dir()
   jax.tree.map(np.testing.assert_array_equal, trained, replayed)
 
 

@@ -122,12 +122,13 @@ def test_scale_benchmark_rows(tmp_path):
   assert rows["wmmse_dense"]["percent_of_dense_wmmse"] == 100.0
   for row in rows.values():
     assert row["seconds"] > 0 and 0 < row["percent_of_dense_wmmse"] < 150
+  # WMMSE alone: allocate_network itself is tested in test_cell_grid.py.
   positions = {"30": benchmark_scale.measure_positions(
-      30, 2, ["uwgnn"], 1, log=lambda line: None)}
+      30, 2, [], 1, log=lambda line: None)}
   cells = positions["30"]["rows"]
-  assert set(cells) == {"wmmse_cells_top2", "uwgnn_cells_top2"}
+  assert set(cells) == {"wmmse_cells_top2"}
   assert cells["wmmse_cells_top2"]["percent_of_sparse_wmmse"] == 100.0
-  assert cells["uwgnn_cells_top2"]["seconds"] > 0
+  assert cells["wmmse_cells_top2"]["seconds"] > 0
   assert positions["30"]["left_out_of_full_cells"] == 0
   assert benchmark_scale.agreement(30, 2) == 1.0  # One cell: exact.
   assert os.path.getsize(benchmark_scale.plot(

@@ -10,7 +10,11 @@ the last `KEEP`. Once orbax has committed a step, process 0 writes
 its files match: a damaged checkpoint is an error naming it and saying how
 to recover, never a silently wrong resume, whatever orbax's file layout. A
 step without a manifest (its writer was killed in between) is incomplete:
-`open` removes it and the previous step is restored, so that epoch replays.
+opening the store for training moves it aside (`<step>.incomplete`,
+nothing is deleted) and the previous step is restored, so that epoch
+replays; opening it read-only (evaluation) leaves it, and restoring it is
+an error. Old steps are pruned only after the new step's manifest is
+written, so a kill never leaves fewer than KEEP - 1 verified steps.
 
 Workdirs from before orbax hold `checkpoint.msgpack` (`params_io`); they
 still resume, and their next save is an orbax step.
@@ -52,7 +56,8 @@ def _step_numbers(directory: str) -> List[int]:
   if not os.path.isdir(directory):
     return []
   return sorted(int(name) for name in os.listdir(directory)
-                if name.isdigit())
+                if name.isdigit()
+                and os.path.isdir(os.path.join(directory, name)))
 
 
 def has_checkpoint(workdir: str) -> bool:
@@ -71,14 +76,23 @@ def file_digests(step_dir: str) -> dict:
       relative = os.path.relpath(path, step_dir)
       if relative == MANIFEST or name.startswith(".tmp-"):
         continue
+      digest = hashlib.sha256()
       with open(path, "rb") as f:
-        digests[relative] = hashlib.sha256(f.read()).hexdigest()
+        for block in iter(lambda: f.read(1 << 20), b""):
+          digest.update(block)
+      digests[relative] = digest.hexdigest()
   return dict(sorted(digests.items()))
 
 
 def _corrupt(step_dir: str, why: str, previous: Optional[int]) -> ValueError:
-  fallback = (f"resume from epoch {previous}, the previous checkpoint kept"
-              if previous is not None else "restart from epoch 0")
+  legacy = os.path.join(os.path.dirname(os.path.dirname(step_dir)),
+                        LEGACY_CHECKPOINT)
+  if previous is not None:
+    fallback = f"resume from epoch {previous}, the previous checkpoint kept"
+  elif os.path.exists(legacy):
+    fallback = f"resume from the older {legacy}"
+  else:
+    fallback = "restart from epoch 0"
   return ValueError(
       f"Checkpoint {step_dir} is corrupt ({why}); nothing was resumed. "
       f"Delete {step_dir} to {fallback}, or put back a good copy.")
@@ -114,22 +128,30 @@ class CheckpointStore:
   process 0 writes manifests and removes incomplete steps.
   """
 
-  def __init__(self, workdir: str, keep: int = KEEP):
+  def __init__(self, workdir: str, keep: int = KEEP,
+               read_only: bool = False):
     self.workdir = workdir
     self.directory = os.path.abspath(os.path.join(workdir, DIRECTORY))
-    self.dropped: List[int] = []  # Incomplete steps removed on opening.
-    if jax.process_index() == 0:
+    self.keep = keep
+    self.set_aside: List[int] = []  # Incomplete steps moved aside on opening.
+    if jax.process_index() == 0 and not read_only:
       for step in _step_numbers(self.directory):
         step_dir = self._step_dir(step)
         if not os.path.exists(os.path.join(step_dir, MANIFEST)):
-          shutil.rmtree(step_dir)
-          self.dropped.append(step)
+          aside = f"{step_dir}.incomplete"
+          if os.path.exists(aside):
+            shutil.rmtree(aside)
+          os.rename(step_dir, aside)
+          self.set_aside.append(step)
     _sync("uwgnn_jax checkpoints opened")
-    self._manager = ocp.CheckpointManager(
+    # Pruning is ours (`save`), after the new step's manifest.
+    self._manager = None if read_only and not os.path.isdir(
+        self.directory) else ocp.CheckpointManager(
         self.directory,
         options=ocp.CheckpointManagerOptions(
-            max_to_keep=keep, enable_async_checkpointing=False,
-            cleanup_tmp_directories=True),
+            max_to_keep=None, enable_async_checkpointing=False,
+            cleanup_tmp_directories=not read_only, read_only=read_only,
+            create=not read_only),
         item_names=("state", "history"))
 
   def _step_dir(self, step: int) -> str:
@@ -139,10 +161,11 @@ class CheckpointStore:
     return self
 
   def __exit__(self, *exc) -> None:
-    self._manager.close()
+    if self._manager is not None:
+      self._manager.close()
 
   def latest_step(self) -> Optional[int]:
-    return self._manager.latest_step()
+    return None if self._manager is None else self._manager.latest_step()
 
   def save(self, step: int, state: Any, history: Sequence[dict]) -> None:
     """Writes step `step` (the epoch) and, on process 0, its manifest."""
@@ -156,6 +179,8 @@ class CheckpointStore:
           os.path.join(step_dir, MANIFEST),
           json.dumps(file_digests(step_dir), indent=1).encode())
     _sync(f"uwgnn_jax checkpoint {step} verified")
+    for old in sorted(self._manager.all_steps())[:-self.keep]:
+      self._manager.delete(old)
 
   def restore(self, template: Any,
               sharding: Optional[Sharding] = None) -> Tuple[Any, list]:

@@ -10,10 +10,12 @@ copies (`to_global`). The training set is replicated on every device, as
 it was whole on the one device before; only each step's batch is split.
 """
 
+import hashlib
 import re
 from typing import Any, Optional, Sequence
 
 import jax
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec
@@ -86,6 +88,21 @@ def to_local(tree: Any) -> Any:
   return jax.tree.map(one, tree)
 
 
+def check_same_in_every_process(text: str, what: str) -> None:
+  """ValueError in every process unless all of them pass the same `text`
+  (e.g. their flags); nothing to check with one process."""
+  if jax.process_count() == 1:
+    return
+  digest = np.frombuffer(hashlib.sha256(text.encode()).digest(), np.uint8)
+  everyone = multihost_utils.process_allgather(digest)
+  if not np.all(everyone == everyone[0]):
+    differing = [i for i in range(everyone.shape[0])
+                 if not np.array_equal(everyone[i], everyone[0])]
+    raise ValueError(f"The processes of this run differ in {what}: "
+                     f"processes {differing} from process 0. Start every "
+                     "process with the same flags (but --process_id).")
+
+
 def check_distributed_flags(coordinator_address: Optional[str],
                             num_processes: Optional[int],
                             process_id: Optional[int]) -> bool:
@@ -100,8 +117,11 @@ def check_distributed_flags(coordinator_address: Optional[str],
         "--coordinator_address, --num_processes and --process_id go "
         f"together; got {coordinator_address!r}, {num_processes!r}, "
         f"{process_id!r}.")
-  if not re.fullmatch(r"[^\s:]+:\d{1,5}", coordinator_address):
-    raise ValueError("--coordinator_address must be host:port; got "
+  match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):(\d{1,5})",
+                       coordinator_address)
+  if not match or not 1 <= int(match.group(2)) <= 65535:
+    raise ValueError("--coordinator_address must be host:port (port 1 to "
+                     f"65535, an IPv6 host in brackets); got "
                      f"{coordinator_address!r}.")
   if num_processes < 1:
     raise ValueError(f"--num_processes must be >= 1; got {num_processes}.")

@@ -154,7 +154,8 @@ def _check_resumable(workdir: str, config: config_lib.TrainConfig) -> None:
       raise ValueError(
           f"--workdir {workdir} holds a checkpoint but no {CONFIG}, so the "
           "run's settings are unknown; refusing to resume it. Use another "
-          "workdir, or delete the checkpoint to start afresh.")
+          f"workdir, or delete {checkpoints.DIRECTORY}/ (and any "
+          f"{checkpoints.LEGACY_CHECKPOINT}) there to start afresh.")
     return
   try:
     with open(path) as f:
@@ -187,7 +188,7 @@ def restore_or_init(config: config_lib.TrainConfig,
   state = init_state(config)
   if store is None or not checkpoints.has_checkpoint(store.workdir):
     return parallel.to_global(state, sharding), []
-  return store.restore(state, sharding)
+  return store.restore(state, sharding)  # ValueError if it cannot.
 
 
 def save_checkpoint(store: checkpoints.CheckpointStore,
@@ -228,6 +229,11 @@ def train_and_evaluate(config: config_lib.TrainConfig,
                     not checkpoints.has_checkpoint(workdir)):
     raise ValueError(f"--eval_only needs a checkpoint in --workdir; "
                      f"found none in {workdir}.")
+  if not eval_only:
+    parallel.check_batch_size(config.batch_size, parallel.data_mesh())
+  parallel.check_same_in_every_process(
+      f"{config.to_json()}\n{os.path.abspath(workdir or '')}\n{eval_only}",
+      "the flags (config, --workdir, --eval_only)")
   if jax.process_index() != 0:
     log = lambda line: None
   if workdir is None:
@@ -236,10 +242,11 @@ def train_and_evaluate(config: config_lib.TrainConfig,
   with (workdir_lib.hold(workdir) if jax.process_index() == 0
         else contextlib.nullcontext()):
     _check_resumable(workdir, config)
-    with checkpoints.CheckpointStore(workdir) as store:
-      for step in store.dropped:
-        log(f"Removed the incomplete checkpoint of epoch {step} (killed "
-            "before its checksums were written); that epoch replays.")
+    with checkpoints.CheckpointStore(workdir, read_only=eval_only) as store:
+      for step in store.set_aside:
+        log(f"Set aside the checkpoint of epoch {step} as {step}.incomplete "
+            "(no checksums: its writer was killed); training resumes from "
+            "the latest complete checkpoint.")
       return _run(config, store, log, eval_only, on_epoch)
 
 
@@ -262,7 +269,6 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
   returns a process-local state."""
   keys = config_lib.run_keys(config.seed)
   mesh = parallel.data_mesh()
-  parallel.check_batch_size(config.batch_size, mesh)
   replicated = parallel.replicated(mesh)
   state, history = restore_or_init(config, store, replicated)
   workdir = None if store is None else store.workdir
