@@ -77,10 +77,8 @@ def allocate(params: models.Params, H: ArrayLike, *, noise_var: float = 1.0,
 @jax.jit
 def _allocate_network_jit(params, senders, receivers, edges, direct,
                           noise_var, p_max, weights):
-  scale = units.canonical_factor(noise_var, p_max)
-  network = graphs.SparseNetwork(
-      graphs.EdgeListGraph(senders, receivers, direct.shape[0]),
-      edges * scale, direct * scale)
+  network = graphs.scaled_network(senders, receivers, edges, direct,
+                                 units.canonical_factor(noise_var, p_max))
   return units.from_canonical_power(
       models.apply_network(params, network, weights), p_max)
 

@@ -213,12 +213,8 @@ def check_network(network, weights=None) -> tuple:
         "`network` must hold integer senders and receivers [E] and edges "
         f"[E, 2]; got {senders.shape} {senders.dtype}, {receivers.shape} "
         f"{receivers.dtype}, {edges.shape}.")
-  for values, name in ((direct, "network.direct"), (edges, "network.edges")):
-    if validation.is_concrete(values):
-      array = np.asarray(values)
-      if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"`{name}` must be finite, non-negative amplitudes; "
-                         f"got min {np.nanmin(array)}.")
+  validation.check_finite_nonnegative(direct, "network.direct")
+  validation.check_finite_nonnegative(edges, "network.edges")
   for index, name in ((senders, "senders"), (receivers, "receivers")):
     if validation.is_concrete(index) and num_edges and not (
         0 <= int(np.min(index)) and int(np.max(index)) < num_nodes):
@@ -228,6 +224,15 @@ def check_network(network, weights=None) -> tuple:
                           edges, direct)
   square = jax.ShapeDtypeStruct((num_nodes, num_nodes), jnp.float32)
   return network, validation.check_weights(weights, square, broadcast=False)
+
+
+def scaled_network(senders: jax.Array, receivers: jax.Array,
+                   edges: jax.Array, direct: jax.Array,
+                   scale) -> SparseNetwork:
+  """A SparseNetwork from its arrays (inside jit: K static from direct's
+  shape), every gain times `scale` (e.g. to canonical units)."""
+  graph = EdgeListGraph(senders, receivers, direct.shape[0])
+  return SparseNetwork(graph, edges * scale, direct * scale)
 
 
 def top_k_network(H: jax.Array, top_k: int, scale=None) -> SparseNetwork:

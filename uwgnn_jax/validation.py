@@ -131,7 +131,7 @@ def check_canonical_scale(H: jax.Array, noise_var, power) -> None:
         f"{CANONICAL_GAIN_LIMIT / H.shape[-1]:.3g}). Rescale H or noise_var.")
 
 
-def _check_finite_nonnegative(x: jax.Array, name: str) -> None:
+def check_finite_nonnegative(x: jax.Array, name: str) -> None:
   if not is_concrete(x):
     _traced_check(jnp.all(jnp.isfinite(x) & (x >= 0)),
                   f"`{name}` must be finite and non-negative.")
@@ -157,7 +157,7 @@ def check_weights(weights, H: jax.Array, name: str = "weights",
     raise ValueError(
         f"`{name}` must have shape {target} or ({target[-1]},) to match H of "
         f"shape {H.shape}; got shape {weights.shape}.")
-  _check_finite_nonnegative(weights, name)
+  check_finite_nonnegative(weights, name)
   return jnp.broadcast_to(weights, target) if broadcast else weights
 
 
@@ -168,7 +168,7 @@ def check_power(p, H: jax.Array, name: str = "p") -> jax.Array:
     raise ValueError(
         f"`{name}` must have shape {H.shape[:-1]} to match H of shape "
         f"{H.shape}; got shape {p.shape}.")
-  _check_finite_nonnegative(p, name)
+  check_finite_nonnegative(p, name)
   return p
 
 

@@ -316,16 +316,10 @@ def wmmse(H: ArrayLike, *, noise_var: float = 1.0, p_max: float = 1.0,
                     with_trace=False, top_k=top_k)[0]
 
 
-def _canonical_network(senders, receivers, edges, direct, scale):
-  """A SparseNetwork rebuilt inside jit (K static from direct's shape)."""
-  graph = graphs.EdgeListGraph(senders, receivers, direct.shape[0])
-  return graphs.SparseNetwork(graph, edges * scale, direct * scale)
-
-
 @functools.partial(jax.jit, static_argnames=("num_iters",))
 def _wmmse_network_jit(senders, receivers, edges, direct, noise_var, p_max,
                        weights, num_iters: int):
-  gains = sparse_gains(_canonical_network(
+  gains = sparse_gains(graphs.scaled_network(
       senders, receivers, edges, direct,
       units.canonical_factor(noise_var, p_max)))
   v = jax.lax.fori_loop(0, num_iters,
@@ -358,7 +352,7 @@ def wmmse_network(network: graphs.SparseNetwork, *, noise_var: float = 1.0,
 @jax.jit
 def _network_sum_rate_jit(senders, receivers, edges, direct, p, noise_var,
                           weights):
-  gains = sparse_gains(_canonical_network(
+  gains = sparse_gains(graphs.scaled_network(
       senders, receivers, edges, direct, 1.0 / jnp.sqrt(noise_var)))
   return rate_of_amplitudes(gains, weights, jnp.sqrt(p))
 
