@@ -170,7 +170,7 @@ CACHE_VERSION = 2  # 2: gain features floored at H^2 = 0.1.
 # TrainConfig fields added after CACHE_VERSION 2's models were trained:
 # left out of the key while at their default, so those models stay cached.
 FIELDS_ADDED_SINCE_VERSION = {"num_users_min": None, "layout_users": None,
-                              "top_k": None}
+                              "top_k": None, "head_init": "zero"}
 
 
 def config_hash(config: config_lib.TrainConfig) -> str:
@@ -234,6 +234,16 @@ def scored_set(test_config: config_lib.TrainConfig,
       num_layers)[test_config.num_users]
 
 
+def validation_set(config: config_lib.TrainConfig,
+                   num_layers: int = 3) -> tuple:
+  """(dataset, references) like `scored_set`, from config's training
+  distribution on keys no training or test set uses: for choosing among
+  trained models without looking at any test set."""
+  return evaluation.validation_sets(config, [config.num_users],
+                                    config.test_size, num_layers)[
+                                        config.num_users]
+
+
 def percent(params, scored: tuple) -> float:
   """% of WMMSE-100 of params on one `scored_set`."""
   dataset, references = scored
@@ -253,17 +263,31 @@ def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
                x_name: str, progress: Progress, num_layers: int = 3) -> list:
   """One row per test point x: every trained model's % of WMMSE-100 (and
   Tr-WMMSE-`num_layers`'s and full power's) on x's held-out set,
-  test_config_at(x)."""
+  test_config_at(x). A model given as a list of parameter trees (one per
+  seed, `trained_seeds`) gets their mean, with `<name>_seeds` (the
+  mean_and_std of the seeds' values) beside it."""
   rows = []
   for x in grid:
     scored = scored_set(test_config_at(x), num_layers)
     row = {x_name: x, **references_percent(scored)}
     for name, params in trained.items():
-      row[name] = percent(params, scored)
+      if isinstance(params, list):
+        row[f"{name}_seeds"] = mean_and_std([percent(p, scored)
+                                             for p in params])
+        row[name] = row[f"{name}_seeds"]["mean"]
+      else:
+        row[name] = percent(params, scored)
     rows.append(row)
     progress.step(f"{x_name} = {x}: " + ", ".join(
         f"{name} {row[name]:.1f}%" for name in trained))
   return rows
+
+
+def trained_seeds(ctx: "Context", config: config_lib.TrainConfig,
+                  seeds: int) -> list:
+  """The params of `config` trained at seeds 0 .. seeds - 1 (each cached)."""
+  return [ctx.train(dataclasses.replace(config, seed=seed)).params
+          for seed in range(seeds)]
 
 
 def mean_and_std(values: list) -> dict:

@@ -44,8 +44,14 @@ def rows_panel(ax, rows: list, x_name: str, models: Iterable[str],
                x_label: str, title: str, log_x: bool = False):
   """`framework.shift_rows` rows as curves: each model and Tr-WMMSE."""
   xs = [r[x_name] for r in rows]
-  curves = {name: (xs, [r[name] for r in rows])
-            for name in (*models, "truncated_wmmse")}
+
+  def curve(name):
+    ys = [r[name] for r in rows]
+    if all(f"{name}_seeds" in r for r in rows):  # Error bars: +-1 std.
+      return xs, ys, [r[f"{name}_seeds"]["std"] for r in rows]
+    return xs, ys
+
+  curves = {name: curve(name) for name in (*models, "truncated_wmmse")}
   line_panel(ax, curves, x_label, title, log_x=log_x)
 
 

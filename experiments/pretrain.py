@@ -63,17 +63,20 @@ class PlanningContext(framework.Context):
 
 @contextlib.contextmanager
 def _tiny_held_out_sets():
-  real = framework.scored_set
+  real = {name: getattr(framework, name)
+          for name in ("scored_set", "validation_set")}
 
-  def tiny(test_config, num_layers=3):
-    return real(dataclasses.replace(test_config,
-                                    test_size=PLANNING_TEST_SIZE), num_layers)
+  def tiny(name):
+    return lambda test_config, num_layers=3: real[name](dataclasses.replace(
+        test_config, test_size=PLANNING_TEST_SIZE), num_layers)
 
-  framework.scored_set = tiny
+  for name in real:
+    setattr(framework, name, tiny(name))
   try:
     yield
   finally:
-    framework.scored_set = real
+    for name, function in real.items():
+      setattr(framework, name, function)
 
 
 def plan(experiments, quick: bool, workdir: str, seeds=None,

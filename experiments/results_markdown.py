@@ -35,11 +35,19 @@ def table(header: list, rows: list) -> str:
   return "\n".join(lines)
 
 
+def _model_cell(row: dict, model: str):
+  """The model's %, as mean +- std over seeds where the row has seeds."""
+  seeds = row.get(f"{model}_seeds")
+  if seeds is None or seeds["n"] < 2:
+    return row[model]
+  return f"{seeds['mean']:.2f} +- {seeds['std']:.2f}"
+
+
 def _shift_table(rows: list, x_name: str) -> str:
   models = [m for m in MODELS if m in rows[0]]
   return table([x_name, *models, "Tr-WMMSE-3", "WMMSE-100 (bit/s/Hz)"],
-               [[r[x_name], *(r[m] for m in models), r["truncated_wmmse"],
-                 r["wmmse_rate"]] for r in rows])
+               [[r[x_name], *(_model_cell(r, m) for m in models),
+                 r["truncated_wmmse"], r["wmmse_rate"]] for r in rows])
 
 
 def table1(results: dict) -> str:
@@ -79,13 +87,34 @@ def fig4(results: dict) -> str:
   curves = results["curves"]
   epochs = curves[next(iter(curves))]["epoch"]
   picks = sorted({0, 1, 2, 3, 5, 10, 20, epochs[-1]} & set(epochs))
-  return table(["epoch", *curves], [[e, *(c["percent_of_wmmse"][
-      c["epoch"].index(e)] for c in curves.values())] for e in picks])
+
+  def cell(c, e):
+    i = c["epoch"].index(e)
+    if len(c.get("seeds", ())) < 2:
+      return c["percent_of_wmmse"][i]
+    return f"{c['percent_of_wmmse'][i]:.2f} +- {c['std'][i]:.2f}"
+
+  return table(["epoch", *curves], [[e, *(cell(c, e) for c in
+                                          curves.values())] for e in picks])
 
 
 def panels(results: dict, x_name: str) -> str:
   return "\n\n".join(f"**{key}**\n\n" + _shift_table(rows, x_name)
                      for key, rows in results["panels"].items())
+
+
+def fig7(results: dict) -> str:
+  """Fig. 7's panels, then each start of the restarted panel."""
+  out = panels(results, "drop_prob")
+  starts = results.get("starts") or {}
+  if starts:
+    seeds = [run["seed"] for run in next(iter(starts.values()))]
+    out += "\n\nStarts (% of WMMSE-100 on validation networks; * chosen)\n\n"
+    out += table(["seed", *map(str, seeds)], [
+        [name, *(f"{run['validation_percent']:.2f}" + ("*" if run["chosen"]
+                                                       else "")
+                 for run in runs)] for name, runs in starts.items()])
+  return out
 
 
 def fig10(results: dict) -> str:
@@ -130,7 +159,7 @@ RENDERERS = {
     "uwgnn_table1": table1, "uwgnn_table2": table2, "uwgnn_fig3": fig3,
     "uwgnn_fig4": fig4, "uwgnn_fig5": lambda r: panels(r, "x"),
     "uwgnn_fig6": lambda r: _shift_table(r["rows"], "users"),
-    "uwgnn_fig7": lambda r: panels(r, "drop_prob"),
+    "uwgnn_fig7": fig7,
     "uwgnn_fig9": lambda r: _shift_table(r["rows"], "speed"),
     "uwgnn_fig10": fig10, "uwmmse_table1": uwmmse_table1,
     "uwmmse_fig2b": lambda r: uwmmse_shift(r, "density", "d"),

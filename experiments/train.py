@@ -35,7 +35,8 @@ from uwgnn_jax.training import workdir as workdir_lib
 # One flag per TrainConfig field, generated below; these are renamed.
 _FLAG_NAMES = {"num_users": "users", "num_users_min": "users_min"}
 _CHOICES = {"model": sorted(models.MODELS), "channel": config_lib.CHANNELS,
-            "lr_schedule": config_lib.LR_SCHEDULES}
+            "lr_schedule": config_lib.LR_SCHEDULES,
+            "head_init": config_lib.HEAD_INITS}
 _HELP = {
     "model": "Model to train.",
     "num_users": "Number of D2D pairs K.",
@@ -76,6 +77,9 @@ _HELP = {
                     "resized to --users (pairs kept or added).",
     "top_k": "Graph models train and are scored on each receiver's top_k "
              "strongest interferers (what allocate(..., top_k=) runs).",
+    "head_init": "The power head's output layer at the start: zero (every "
+                 "user at p_max / 2) or random (breaks the uniform start "
+                 "that can stall at full power; BUILD_NOTES.md).",
     "relative_loss": "Loss -mean(WSR / WSR of WMMSE) per training network "
                      "(unsupervised models), so every SNR weighs alike.",
 }

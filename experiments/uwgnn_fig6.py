@@ -3,8 +3,10 @@ r"""UWGNN paper, Fig. 6: trained at K = 20, tested unchanged at other K.
     python -m experiments.uwgnn_fig6 [--quick]
 
 UWGNN and WCGCN trained at K = 20 (Rayleigh, sigma^2 = 0.1), each test size
-with its own held-out set and WMMSE-100. (`experiments.generalize_size` does
-the same for any saved parameter file.)
+with its own held-out set and WMMSE-100, each model trained at `--seeds`
+seeds (default 5; every point their mean, each seed's value in
+results.json). (`experiments.generalize_size` does the same for any saved
+parameter file.)
 """
 
 import dataclasses
@@ -18,8 +20,8 @@ QUICK_TEST_USERS = (3, 5)
 
 
 def run(ctx: framework.Context) -> tuple:
-  trained = {name: ctx.train(ctx.config(model=name)).params
-             for name in MODELS}
+  trained = {name: framework.trained_seeds(ctx, ctx.config(model=name),
+                                           ctx.seeds) for name in MODELS}
   base = ctx.config()
   users = QUICK_TEST_USERS if ctx.quick else TEST_USERS
   progress = ctx.progress(len(users))

@@ -22,8 +22,10 @@ def _run(*flags):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
   """What `python -m experiments.reproduce --quick` runs, in process (so it
-  shares this worker's compiled programs); the command itself is run by
-  test_rerun_uses_the_cache_and_bad_names_stop_first."""
+  shares this worker's compiled programs). The commands' own paths are
+  test_rerun_uses_the_cache_and_bad_names_stop_first's: run_from_flags in
+  process, an experiment's command (exit status 0) and the reproduce
+  command's flag check in subprocesses."""
   from experiments import reproduce  # pylint: disable=g-import-not-at-top
   out = tmp_path_factory.mktemp("reproduce")
   lines = []
@@ -87,6 +89,36 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   assert table1["uwmmse"]["train_seconds"] > 0
 
 
+def test_fig7c_keeps_the_best_random_head_start_on_validation(quick_run):
+  out, _ = quick_run
+  with open(out / "results" / "uwgnn_fig7" / "results.json") as f:
+    starts = json.load(f)["results"]["starts"]
+  assert set(starts) == {"uwgnn", "wcgcn"}
+  for runs in starts.values():
+    assert [run["seed"] for run in runs] == [0]  # Quick: one seed.
+    best = max(runs, key=lambda run: run["validation_percent"])
+    assert [run for run in runs if run["chosen"]] == [best]
+  trained = os.listdir(out / "work" / "models")
+  heads = []
+  for d in trained:
+    with open(out / "work" / "models" / d / "config.json") as f:
+      heads.append(json.load(f).get("head_init", "zero"))
+  assert heads.count("random") == 2  # One start per model.
+
+
+def test_seed_averaged_figures_keep_every_seeds_value(quick_run):
+  out, _ = quick_run
+  for name, rows_of in (("uwgnn_fig5", lambda r: r["panels"]["los_strength"]),
+                        ("uwgnn_fig6", lambda r: r["rows"])):
+    with open(out / "results" / name / "results.json") as f:
+      payload = json.load(f)
+    assert payload["config"]["seeds"] == 1
+    for row in rows_of(payload["results"]):
+      for model in ("uwgnn", "wcgcn"):
+        seeds = row[f"{model}_seeds"]
+        assert seeds["n"] == 1 and seeds["values"] == [row[model]]
+
+
 def test_models_shared_between_experiments_train_once(quick_run):
   out, log = quick_run
   trained = os.listdir(out / "work" / "models")
@@ -101,12 +133,18 @@ def test_models_shared_between_experiments_train_once(quick_run):
   assert " epoch " not in fig6
 
 
-def test_rerun_uses_the_cache_and_bad_names_stop_first(quick_run, tmp_path):
+def test_rerun_uses_the_cache_and_bad_names_stop_first(quick_run, tmp_path,
+                                                     capsys):
+  from experiments import framework  # pylint: disable=g-import-not-at-top
+  from experiments import uwgnn_fig6  # pylint: disable=g-import-not-at-top
   out, _ = quick_run
-  result = _run("--quick", f"--workdir={out / 'work'}",
-                f"--results_dir={tmp_path}", "--only=uwgnn_fig6")
-  assert result.returncode == 0, result.stderr[-3000:]
-  assert " epoch " not in result.stdout  # Nothing trained again.
+  # What the commands run from their flags, in process (compiled already).
+  values = dict(replot=False, quick=True, workdir=str(out / "work"),
+                results_dir=str(tmp_path), seeds=None, users=None)
+  framework.run_from_flags(uwgnn_fig6.EXPERIMENT, values)
+  printed = capsys.readouterr().out
+  assert "[uwgnn_fig6] wrote" in printed
+  assert " epoch " not in printed  # Nothing trained again.
   assert os.listdir(tmp_path) == ["uwgnn_fig6"]
   # An experiment's own command exits 0 (it used to exit 1 on success).
   replot = subprocess.run([sys.executable, "-m", "experiments.uwgnn_fig6",

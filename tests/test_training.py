@@ -147,6 +147,9 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
      "`density_max` must be >= 2"),
     (dict(channel="geometric", fixed_layout=True, density_max=5.0),
      "fixed_layout=False"),
+    (dict(head_init="he"), "`head_init` must be one of"),
+    (dict(model="uwmmse", head_init="random"), "power head; got 'uwmmse'"),
+    (dict(model="mlp", head_init="random"), "power head; got 'mlp'"),
 ])
 def test_bad_config(kwargs, match):
   with pytest.raises(ValueError, match=match):
@@ -192,7 +195,31 @@ def test_model_sizes_reach_the_initial_params_and_are_checked():
 
 def test_configs_that_differ_only_in_data_share_one_compiled_epoch():
   data_only = dataclasses.replace(TINY, channel="rician", seed=7,
-                                  weighted=True, noise_var=0.5)
+                                  weighted=True, noise_var=0.5,
+                                  head_init="random")
   assert train.make_train_epoch(data_only) is train.make_train_epoch(TINY)
   other_rate = dataclasses.replace(TINY, learning_rate=1e-2)
   assert train.make_train_epoch(other_rate) is not train.make_train_epoch(TINY)
+
+
+@pytest.mark.parametrize("model", ["uwgnn", "wcgcn", "igcnet"])
+def test_random_head_changes_only_the_power_heads_output_kernel(model):
+  """head_init="random": the same start but the power head's output kernel,
+  so users no longer all start at p_max / 2 (the full-power trap)."""
+  zero = dataclasses.replace(TINY, model=model)
+  start = train.init_state(zero).params
+  random = train.init_state(dataclasses.replace(zero,
+                                                head_init="random")).params
+  head = models.MODELS[model].power_head
+  changed = [jax.tree_util.keystr(path) for (path, a), b in zip(
+      jax.tree_util.tree_flatten_with_path(start)[0], jax.tree.leaves(random))
+             if not np.array_equal(a, b)]
+  assert changed == [f"['{model}']['{head}']['out']['kernel']"]
+  kernel = random[model][head]["out"]["kernel"]
+  assert kernel.shape == start[model][head]["out"]["kernel"].shape
+  assert 0.2 < float(jnp.std(kernel)) * np.sqrt(kernel.shape[0]) < 3.0
+  H = jnp.abs(jax.random.normal(jax.random.PRNGKey(2), (5, 5))) + jnp.eye(5)
+  p_zero, p_random = (models.apply_canonical(params, H, jnp.ones(5))
+                      for params in (start, random))
+  np.testing.assert_allclose(p_zero, 0.5)  # Every user alike.
+  assert float(jnp.ptp(p_random)) > 1e-3

@@ -34,6 +34,11 @@ class ModelSpec(NamedTuple):
   # Layers share one parameter set, so the params cannot record how many
   # there are: `init` rejects any count but the module's default.
   shares_layers: bool
+  # The zero-initialised output layer of the power head (p = sigmoid of it,
+  # p_max / 2 for every user at the start) that `with_random_power_head`
+  # can draw instead; None: not offered (REGNN's last filter starts at zero
+  # too, but is a graph filter, not a dense head).
+  power_head: Optional[str] = None
 
 
 def _graph_model(module_cls):
@@ -44,13 +49,13 @@ _unrolled_layers = lambda module: module.num_layers
 
 MODELS = {
     "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True,
-                       False, _unrolled_layers, True),
+                       False, _unrolled_layers, True, "f5"),
     "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
                         True, False, _unrolled_layers, False),
     "wcgcn": ModelSpec(_graph_model(wcgcn.wcgcn), wcgcn.from_params, True,
-                       False, _unrolled_layers, True),
+                       False, _unrolled_layers, True, "update"),
     "igcnet": ModelSpec(_graph_model(wcgcn.igcnet), wcgcn.igcnet_from_params,
-                        True, False, _unrolled_layers, True),
+                        True, False, _unrolled_layers, True, "update"),
     # Not unrolled: its filter layers stand in for Tr-WMMSE's iterations.
     "regnn": ModelSpec(_graph_model(regnn.REGNN), regnn.from_params, True,
                        False, _unrolled_layers, False),
@@ -124,6 +129,28 @@ def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
               for k, v in sizes.items()}  # Static arguments of the jit.
   return {name: _init_params(name, key, num_users, tuple(sorted(
       hashable.items())))}
+
+
+def with_random_power_head(params: Params, key: jax.Array,
+                           scale: float = 1.0) -> Params:
+  """params with the power head's output kernel drawn from N(0, scale^2 /
+  fan-in) instead of zeros (bias kept at 0): users start at different
+  powers around p_max / 2, not all at p_max / 2. On sparse networks the
+  uniform start lets training raise every power alike into full power and
+  stall there (BUILD_NOTES.md, "The full-power trap"); ValueError for a
+  model without such a head (`ModelSpec.power_head`)."""
+  name = model_name(params)
+  head = MODELS[name].power_head
+  if head is None:
+    raise ValueError(f"{name!r} has no power head whose start can be drawn "
+                     "(ModelSpec.power_head); models with one: " + ", ".join(
+                         n for n, spec in MODELS.items() if spec.power_head))
+  kernel = params[name][head]["out"]["kernel"]
+  drawn = scale * jax.random.normal(key, kernel.shape, kernel.dtype) / (
+      jnp.sqrt(jnp.asarray(kernel.shape[0], kernel.dtype)))
+  out_layer = dict(params[name][head]["out"], kernel=drawn)
+  return {name: dict(params[name], **{head: dict(params[name][head],
+                                                 out=out_layer)})}
 
 
 @functools.partial(jax.jit, static_argnums=(0, 2, 3))

@@ -13,6 +13,9 @@ from uwgnn_jax import models
 CHANNELS = ("rayleigh", "rician", "sparse", "mobility", "geometric",
             "spatial")
 LR_SCHEDULES = ("constant", "cosine")
+# The power head's output layer at the start: zeros (p = p_max / 2 for
+# every user), or drawn at random (`models.with_random_power_head`).
+HEAD_INITS = ("zero", "random")
 # Adam's rate when none is given. The MLP's relu6 output dies at 3e-3
 # (every power 0 after one epoch; BUILD_NOTES.md).
 DEFAULT_LEARNING_RATES = {"mlp": 1e-3}
@@ -108,6 +111,10 @@ class TrainConfig:
   # interferers (`graphs.top_k_graph`, what `allocate(..., top_k=)` runs);
   # None: the fully connected graph.
   top_k: Optional[int] = None
+  # The power head's start (HEAD_INITS): "random" breaks the uniform start
+  # that can stall training at full power (BUILD_NOTES.md, "The full-power
+  # trap"); graph models with a power head only.
+  head_init: str = "zero"
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -117,6 +124,13 @@ class TrainConfig:
     if self.channel not in CHANNELS:
       raise ValueError(
           f"`channel` must be one of {CHANNELS}; got {self.channel!r}.")
+    if self.head_init not in HEAD_INITS:
+      raise ValueError(f"`head_init` must be one of {HEAD_INITS}; got "
+                       f"{self.head_init!r}.")
+    if self.head_init == "random" and not models.MODELS[
+        self.model].power_head:
+      raise ValueError(f"`head_init`='random' needs a model with a power "
+                       f"head; got {self.model!r}.")
     if self.lr_schedule not in LR_SCHEDULES:
       raise ValueError(f"`lr_schedule` must be one of {LR_SCHEDULES}; "
                        f"got {self.lr_schedule!r}.")
@@ -223,10 +237,12 @@ class TrainConfig:
   @property
   def program_key(self) -> "TrainConfig":
     """This config with the fields that only choose data (channel, noise,
-    weights, seed, test size) at their defaults: two configs with one key
+    weights, seed, test size) or the start (head_init) at their defaults:
+    two configs with one key
     train with the same compiled program (`train.make_train_epoch`)."""
     return dataclasses.replace(self, **{
-        name: getattr(_DEFAULT_CONFIG, name) for name in DATA_FIELDS})
+        name: getattr(_DEFAULT_CONFIG, name)
+        for name in DATA_FIELDS + INIT_FIELDS})
 
   @property
   def data_key(self) -> "TrainConfig":
@@ -259,4 +275,6 @@ DATA_FIELDS = ("channel", "noise_var", "p_max", "weighted", "test_size",
                "seed", "wmmse_iters", "variance", "rician_mean", "drop_prob",
                "speed", "elapsed_time", "density", "density_max",
                "fixed_layout", "snr_db_min", "snr_db_max", "layout_users")
+# Fields that only choose the starting parameters.
+INIT_FIELDS = ("head_init",)
 _DEFAULT_CONFIG = TrainConfig()

@@ -55,8 +55,12 @@ def make_optimizer(config: config_lib.TrainConfig) -> optax.GradientTransformati
 
 
 def init_state(config: config_lib.TrainConfig) -> TrainState:
-  params = models.init(config.model, config_lib.run_keys(config.seed).init,
-                       config.num_users, **config.model_sizes)
+  init_key = config_lib.run_keys(config.seed).init
+  params = models.init(config.model, init_key, config.num_users,
+                       **config.model_sizes)
+  if config.head_init == "random":
+    params = models.with_random_power_head(
+        params, jax.random.fold_in(init_key, 1))
   opt_state = make_optimizer(config).init(params)
   return TrainState(jnp.zeros((), jnp.int32), params, opt_state)
 

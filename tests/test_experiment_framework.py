@@ -1,0 +1,73 @@
+"""The experiment framework's bookkeeping, without training: cache keys,
+seed-averaged rows, and Fig. 7c's choice among starts."""
+
+import dataclasses
+
+import pytest
+
+from experiments import framework
+from experiments import uwgnn_fig7
+from uwgnn_jax.training import config as config_lib
+
+from conftest import TINY
+
+
+def test_cache_key_of_existing_models_is_unchanged_by_new_fields():
+  # The key TINY had before head_init existed: cached models keep theirs.
+  assert framework.config_hash(TINY) == "fe411136192a"
+  assert framework.config_hash(dataclasses.replace(
+      TINY, head_init="random")) != "fe411136192a"
+  old_json = TINY.to_json().replace('"head_init": "zero",', "")
+  assert "head_init" not in old_json
+  assert config_lib.TrainConfig.from_json(old_json) == TINY
+
+
+def test_shift_rows_average_seeds_and_keep_each(monkeypatch):
+  scores = {"a": 90.0, "b": 96.0, "c": 101.0}
+  monkeypatch.setattr(framework, "scored_set", lambda config, layers: None)
+  monkeypatch.setattr(framework, "references_percent",
+                      lambda scored: dict(truncated_wmmse=60.0))
+  monkeypatch.setattr(framework, "percent", lambda params, scored: scores[
+      params])
+  progress = framework.Progress("t", 1, log=lambda line: None)
+  row, = framework.shift_rows({"uwgnn": ["a", "b"], "wcgcn": "c"}, [1],
+                              lambda x: TINY, "x", progress)
+  assert row["uwgnn"] == 93.0 and row["wcgcn"] == 101.0
+  assert row["uwgnn_seeds"]["values"] == [90.0, 96.0]
+  assert row["uwgnn_seeds"]["std"] == pytest.approx(18.0 ** 0.5)
+  assert "wcgcn_seeds" not in row
+
+
+class _Starts:
+  """A Context stand-in: `train` hands back each config's seed as params."""
+  seeds = 3
+
+  def __init__(self):
+    self.trained = []
+
+  def train(self, config):
+    self.trained.append(config)
+    return framework.Trained(config.seed, [], {}, config)
+
+
+def test_fig7c_keeps_the_start_best_on_validation_only(monkeypatch):
+  validation = object()
+  scored_on = []
+  monkeypatch.setattr(framework, "validation_set", lambda config: validation)
+  monkeypatch.setattr(framework, "scored_set", lambda *a: pytest.fail(
+      "a test set was scored while choosing"))
+
+  def percent(seed, scored):
+    scored_on.append(scored)
+    return {0: 41.0, 1: 99.5, 2: 97.0}[seed]
+
+  monkeypatch.setattr(framework, "percent", percent)
+  ctx = _Starts()
+  config = dataclasses.replace(TINY, channel="sparse")
+  params, starts = uwgnn_fig7._best_of_starts(ctx, config, 3)
+  assert params == 1
+  assert [s["chosen"] for s in starts] == [False, True, False]
+  assert [s["validation_percent"] for s in starts] == [41.0, 99.5, 97.0]
+  assert scored_on == [validation] * 3
+  assert [(c.seed, c.head_init) for c in ctx.trained] == [
+      (0, "random"), (1, "random"), (2, "random")]
