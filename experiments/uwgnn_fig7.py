@@ -8,9 +8,11 @@ connected (rho = 0), tested with rho rising; (c, d) sparse -> dense: trained
 at rho = 0.6, tested with rho falling; (a, c) unweighted, (b, d) weighted
 (alpha ~ U(0, 1)). Every test point has its own held-out set and WMMSE-100.
 
-(c) stalls at full power from the models' default start (BUILD_NOTES.md,
-"The full-power trap"), so its models start from a random power head
-(`head_init="random"`) with `--seeds` run seeds each, and each model is the
+Panels (a), (b) and (d) train each model at `--seeds` seeds (default 5):
+each point is their mean, every seed's value in results.json. (c) stalls
+at full power from the models' default start (BUILD_NOTES.md, "The
+full-power trap"), so its models start from a random power head
+(`head_init="random"`) at `--seeds` seeds each, and each model is the
 seed with the best score on a validation set of the training distribution
 (keys no training or test set uses), as WMMSE's best of random starts.
 Every seed's validation score is in results.json.
@@ -72,7 +74,8 @@ def run(ctx: framework.Context) -> tuple:
         trained[name], starts[name] = _best_of_starts(ctx, configs[name],
                                                       ctx.seeds)
     else:
-      trained = {name: ctx.train(configs[name]).params for name in MODELS}
+      trained = {name: framework.trained_seeds(ctx, configs[name], ctx.seeds)
+                 for name in MODELS}
     test_base = ctx.config(num_users=10, weighted=weighted, channel="sparse")
     rows = framework.shift_rows(
         trained, grid, lambda rho, b=test_base: dataclasses.replace(
