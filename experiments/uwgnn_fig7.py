@@ -50,15 +50,13 @@ def _best_of_starts(ctx, config, seeds: int) -> tuple:
   """(params of the best of `seeds` random-head starts of config by
   validation score, [{seed, validation_percent}] of every start)."""
   validation = framework.validation_set(config)
-  starts = []
-  for seed in range(seeds):
-    params = ctx.train(dataclasses.replace(config, seed=seed,
-                                           head_init="random")).params
-    starts.append((framework.percent(params, validation), seed, params))
-  best = max(starts, key=lambda start: start[0])
-  return best[2], [dict(seed=seed, validation_percent=percent,
-                        chosen=seed == best[1])
-                   for percent, seed, _ in starts]
+  trained = framework.trained_seeds(
+      ctx, dataclasses.replace(config, head_init="random"), seeds)
+  percents = [framework.percent(params, validation) for params in trained]
+  best = percents.index(max(percents))
+  return trained[best], [dict(seed=seed, validation_percent=percent,
+                              chosen=seed == best)
+                         for seed, percent in enumerate(percents)]
 
 
 def run(ctx: framework.Context) -> tuple:

@@ -238,8 +238,8 @@ class TrainConfig:
   def program_key(self) -> "TrainConfig":
     """This config with the fields that only choose data (channel, noise,
     weights, seed, test size) or the start (head_init) at their defaults:
-    two configs with one key
-    train with the same compiled program (`train.make_train_epoch`)."""
+    two configs with one key train with the same compiled program
+    (`train.make_train_epoch`)."""
     return dataclasses.replace(self, **{
         name: getattr(_DEFAULT_CONFIG, name)
         for name in DATA_FIELDS + INIT_FIELDS})
