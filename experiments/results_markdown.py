@@ -104,12 +104,12 @@ def panels(results: dict, x_name: str) -> str:
 
 
 def fig7(results: dict) -> str:
-  """Fig. 7's panels, then each start of the restarted panel."""
+  """Fig. 7's panels, then each start of the restarted panels."""
   out = panels(results, "drop_prob")
-  starts = results.get("starts") or {}
-  if starts:
+  for panel, starts in (results.get("starts") or {}).items():
     seeds = [run["seed"] for run in next(iter(starts.values()))]
-    out += "\n\nStarts (% of WMMSE-100 on validation networks; * chosen)\n\n"
+    out += (f"\n\nStarts of {panel} (% of WMMSE-100 on validation "
+            "networks; * chosen)\n\n")
     out += table(["seed", *map(str, seeds)], [
         [name, *(f"{run['validation_percent']:.2f}" + ("*" if run["chosen"]
                                                        else "")

@@ -5,7 +5,9 @@ r"""UWGNN paper, Fig. 9: user mobility.
 UWGNN and WCGCN trained at K = 20 on the mobility channel at speed 0 (the
 layout's path loss on Rayleigh fading, docs/DESIGN.md s.3d), tested after
 the receivers moved for 1 s at rising speed. Our mobility model's constants
-are ours (the paper's were lost; BUILD_NOTES.md).
+are ours (the paper's were lost; BUILD_NOTES.md). Each model is trained
+at `--seeds` seeds (default 5): each point is their mean, every seed's value
+in results.json.
 """
 
 import dataclasses
@@ -19,7 +21,8 @@ SPEEDS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0)  # m/s, for 1 s.
 
 def run(ctx: framework.Context) -> tuple:
   base = ctx.config(channel="mobility", speed=0.0)
-  trained = {name: ctx.train(dataclasses.replace(base, model=name)).params
+  trained = {name: framework.trained_seeds(
+      ctx, dataclasses.replace(base, model=name), ctx.seeds)
              for name in MODELS}
   speeds = SPEEDS[::2] if ctx.quick else SPEEDS
   progress = ctx.progress(len(speeds))

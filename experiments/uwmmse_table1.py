@@ -99,8 +99,7 @@ def run(ctx: framework.Context) -> tuple:
     progress.step(f"{name} trained")
   trained["ro_uwmmse"] = (uwgnn_jax.pretrained("uwmmse"), None)
   for name, (params, train_seconds) in trained.items():
-    rates = _network_rates(dataset, evaluation.model_powers(
-        params, dataset.H, dataset.weights))
+    rates = evaluation.network_rates(params, dataset)
     boxes[name] = _box_stats(rates)
     percent = 100.0 * float(rates.mean()) / wmmse_rate
     timing[name] = _seconds_per_network(uwgnn_jax.allocate, params, one)

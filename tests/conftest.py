@@ -63,10 +63,15 @@ TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
                               lr_schedule="constant")
 
 
-# Longest first: with two pytest-xdist workers a long file scheduled last
-# leaves one worker idle at the end.
-_SLOW_FILES = ("test_reproduce.py", "test_distributed.py",
-               "test_model_transforms.py", "test_hardening.py")
+# Longest first (seconds from an empty compilation cache, BUILD_NOTES.md,
+# "The test suite's time"): with two pytest-xdist workers a long file
+# scheduled last leaves one worker idle at the end. pyproject.toml's
+# --no-loadscope-reorder keeps xdist to this order.
+_SLOW_FILES = ("test_reproduce.py", "test_training.py", "test_distributed.py",
+               "test_models.py", "test_sparse.py", "test_mixed_sizes.py",
+               "test_hardening.py", "test_model_transforms.py",
+               "test_baselines.py", "test_channels.py", "test_cell_grid.py",
+               "test_wmmse.py", "test_pretrained.py", "test_benchmark.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -90,6 +90,7 @@ def test_two_processes_train_and_resume(one_device_params, tmp_path):
     assert "The processes of this run differ in the flags" in out, out
   second, other = run(epochs=2)
   assert "Resuming uwgnn from epoch 1" in second
+  assert "Warning" not in second  # Written and resumed on 2 devices.
   assert "epoch" not in other  # Process 0 alone reports.
   assert_close(one_device_params, tmp_path / "p.msgpack")
 
@@ -111,3 +112,17 @@ def test_batch_must_split_evenly_and_flags_go_together():
   with pytest.raises(ValueError, match=r"--process_id must be in \[0, 2\); "
                      "got 2"):
     parallel.check_distributed_flags("localhost:1234", 2, 2)
+
+
+def test_local_copies_are_plain_device_arrays():
+  """Scoring a model fresh from training (to_local of mesh-placed params)
+  runs the program that scoring it from its file compiled."""
+  mesh = parallel.data_mesh(jax.devices()[:1])
+  placed = jax.device_put(np.arange(3.0, dtype=np.float32),
+                          parallel.replicated(mesh))
+  local = parallel.to_local({"w": placed})["w"]
+  assert isinstance(local.sharding, jax.sharding.SingleDeviceSharding)
+  traced = []
+  double = jax.jit(lambda w: traced.append(w) or w * 2)
+  np.testing.assert_array_equal(double(local), double(jax.numpy.arange(3.0)))
+  assert len(traced) == 1  # One trace (and compile) serves both.

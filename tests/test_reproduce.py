@@ -89,21 +89,36 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   assert table1["uwmmse"]["train_seconds"] > 0
 
 
-def test_fig7c_keeps_the_best_random_head_start_on_validation(quick_run):
+def test_fig7_sparse_panels_keep_the_best_random_head_start(quick_run):
   out, _ = quick_run
   with open(out / "results" / "uwgnn_fig7" / "results.json") as f:
     starts = json.load(f)["results"]["starts"]
-  assert set(starts) == {"uwgnn", "wcgcn"}
-  for runs in starts.values():
-    assert [run["seed"] for run in runs] == [0]  # Quick: one seed.
-    best = max(runs, key=lambda run: run["validation_percent"])
-    assert [run for run in runs if run["chosen"]] == [best]
+  assert set(starts) == {"sparse_to_dense", "sparse_to_dense_weighted"}
+  for panel in starts.values():
+    assert set(panel) == {"uwgnn", "wcgcn"}
+    for runs in panel.values():
+      assert [run["seed"] for run in runs] == [0]  # Quick: one seed.
+      best = max(runs, key=lambda run: run["validation_percent"])
+      assert [run for run in runs if run["chosen"]] == [best]
   trained = os.listdir(out / "work" / "models")
   heads = []
   for d in trained:
     with open(out / "work" / "models" / d / "config.json") as f:
       heads.append(json.load(f).get("head_init", "zero"))
-  assert heads.count("random") == 2  # One start per model.
+  assert heads.count("random") == 4  # One start per model and panel.
+
+
+def test_every_results_json_renders_as_markdown(quick_run):
+  from experiments import results_markdown  # pylint: disable=g-import-not-at-top
+  out, _ = quick_run
+  assert set(results_markdown.RENDERERS) == set(EXPECTED_PLOTS)
+  rendered = {}
+  for name, render in results_markdown.RENDERERS.items():
+    with open(out / "results" / name / "results.json") as f:
+      rendered[name] = render(json.load(f)["results"])
+    assert rendered[name].startswith(("|", "**")), name
+  for panel in ("sparse_to_dense", "sparse_to_dense_weighted"):
+    assert f"Starts of {panel} (" in rendered["uwgnn_fig7"]
 
 
 def test_seed_averaged_figures_keep_every_seeds_value(quick_run):

@@ -46,8 +46,22 @@ def test_resume_equals_uninterrupted_run(tmp_path):
   jax.tree.map(np.testing.assert_array_equal, straight.params, resumed.params)
   assert int(resumed.step) == 2 * TINY.steps_per_epoch
   assert np.isfinite(result.percent_of_wmmse)
-  history = (tmp_path / "b" / train.HISTORY).read_text().splitlines()
-  assert [json.loads(h)["epoch"] for h in history] == [1, 2]
+  history = [json.loads(h) for h in
+             (tmp_path / "b" / train.HISTORY).read_text().splitlines()]
+  assert [h["epoch"] for h in history] == [1, 2]
+  assert all(h["devices"] == 1 and h["processes"] == 1 for h in history)
+  assert not any("Warning" in line for line in lines)  # Same device count.
+
+
+def test_resuming_on_another_device_count_warns():
+  from uwgnn_jax.training import parallel  # pylint: disable=g-import-not-at-top
+  one = parallel.data_mesh(jax.devices()[:1])
+  warning = train._device_change([dict(epoch=3, devices=4)], one)
+  assert "epoch 3 was trained on 4 device(s); this run trains on 1" in warning
+  assert train._device_change([dict(epoch=3, devices=1)], one) is None
+  # Rows from before the count was recorded, and a fresh run: no claim.
+  assert train._device_change([dict(epoch=3)], one) is None
+  assert train._device_change([], one) is None
 
 
 def test_eval_only_restores_checkpoint(tmp_path):
@@ -100,8 +114,9 @@ def test_cosine_schedule_decays_to_zero_over_the_run():
 
 
 def test_cosine_run_cannot_resume_with_other_epochs(tmp_path):
+  # What a cosine run's workdir says of it (the check runs before any work).
   config = dataclasses.replace(TINY, epochs=1, lr_schedule="cosine")
-  train.train_and_evaluate(config, str(tmp_path), log=quiet)
+  (tmp_path / train.CONFIG).write_text(config.to_json())
   with pytest.raises(ValueError, match=r"other settings \(\['epochs'\]\)"):
     train.train_and_evaluate(dataclasses.replace(config, epochs=2),
                              str(tmp_path), log=quiet)

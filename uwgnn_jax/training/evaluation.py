@@ -14,6 +14,7 @@ from typing import Iterable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from uwgnn_jax import models
 from uwgnn_jax import rates
@@ -66,11 +67,15 @@ class Evaluation(NamedTuple):
 CHUNK = 500  # Networks per call when scoring a set.
 
 
+def _chunks(fn, dataset: data.Dataset) -> list:
+  """fn(H, weights) on each chunk of CHUNK networks of the set."""
+  return [fn(dataset.H[s:s + CHUNK], dataset.weights[s:s + CHUNK])
+          for s in range(0, dataset.H.shape[0], CHUNK)]
+
+
 def _chunked_sum(fn, dataset: data.Dataset) -> float:
   """Sum of fn(H, weights) -> [n] (or a scalar) over the set, in chunks."""
-  return sum(float(jnp.sum(fn(dataset.H[s:s + CHUNK],
-                              dataset.weights[s:s + CHUNK])))
-             for s in range(0, dataset.H.shape[0], CHUNK))
+  return sum(float(jnp.sum(out)) for out in _chunks(fn, dataset))
 
 
 def _chunked_mean(rates_fn, dataset: data.Dataset) -> float:
@@ -118,6 +123,15 @@ def evaluate(params, dataset: data.Dataset, references: dict,
   model_rate = _chunked_mean(
       lambda h, a: _batch_rates_jit(params, h, a, top_k=top_k), dataset)
   return Evaluation(model_rate=model_rate, **references)
+
+
+def network_rates(params, dataset: data.Dataset,
+                  top_k: Optional[int] = None) -> np.ndarray:
+  """Each network's weighted sum rate [N] (bits) under the model: the
+  programs `evaluate` runs, so scoring a model both ways compiles once."""
+  return np.concatenate(_chunks(
+      lambda h, a: np.asarray(_batch_rates_jit(params, h, a, top_k=top_k)),
+      dataset))
 
 
 VALIDATION_KEY = 5000  # Validation set at K: PRNGKey(VALIDATION_KEY + K).

@@ -76,14 +76,20 @@ def to_global(tree: Any, sharding: NamedSharding) -> Any:
 
 def to_local(tree: Any) -> Any:
   """Single-device copies of replicated arrays (for evaluation and export,
-  which each process runs on its own device)."""
+  which each process runs on its own device). On a mesh of one device too:
+  an array placed on a mesh is another input type to jit than the same
+  array on its device, so scoring a model fresh from training would compile
+  again what scoring it from its file compiled."""
   def one(x):
-    if not isinstance(x, jax.Array) or len(x.sharding.device_set) == 1:
+    if not isinstance(x, jax.Array) or isinstance(
+        x.sharding, jax.sharding.SingleDeviceSharding):
       return x
     if not x.sharding.is_fully_replicated:
       raise ValueError("to_local takes replicated arrays; got one sharded "
                        f"as {x.sharding}.")
-    return x.addressable_shards[0].data
+    shard = x.addressable_shards[0]
+    return jax.device_put(shard.data,
+                          jax.sharding.SingleDeviceSharding(shard.device))
 
   return jax.tree.map(one, tree)
 

@@ -268,6 +268,21 @@ def training_targets(config: config_lib.TrainConfig,
   return jnp.zeros(train_set.H.shape[:1])
 
 
+def _device_change(last_rows: Sequence[dict], mesh) -> Optional[str]:
+  """A warning if the checkpointed epoch (`last_rows`: its history row)
+  was trained on another device count than `mesh` has, else None. Rows
+  written before the count was recorded say nothing."""
+  written_on = last_rows[-1].get("devices") if last_rows else None
+  if written_on is None or written_on == mesh.devices.size:
+    return None
+  return (f"Warning: the checkpoint of epoch {last_rows[-1]['epoch']} was "
+          f"trained on {written_on} device(s); this run trains on "
+          f"{mesh.devices.size}. Each step's gradient then sums in another "
+          "order, so the rest of the run matches neither an uninterrupted "
+          f"{written_on}- nor {mesh.devices.size}-device run bit for bit "
+          "(history.jsonl records each epoch's device count).")
+
+
 def _run(config, store, log, eval_only, on_epoch) -> tuple:
   """`train_and_evaluate` with the workdir (if any) held and checked;
   returns a process-local state."""
@@ -296,6 +311,9 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
   if first_epoch:
     log(f"Resuming {config.model} from epoch {first_epoch} "
         f"(step {int(state.step)}) in {workdir}.")
+    warning = _device_change(history[first_epoch - 1:first_epoch], mesh)
+    if warning:
+      log(warning)
   history = history[:first_epoch]
   for epoch in range(first_epoch, config.epochs):
     start = time.perf_counter()
@@ -312,7 +330,8 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
         f"{result.percent_of_wmmse:6.2f}% of WMMSE-{config.wmmse_iters}  "
         f"({seconds:.1f} s)")
     history.append(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
-                        **result.row()))
+                        devices=int(mesh.devices.size),
+                        processes=jax.process_count(), **result.row()))
     if store is not None:
       save_checkpoint(store, config, epoch + 1, state, history)
     if on_epoch is not None:
