@@ -106,7 +106,10 @@ def panels(results: dict, x_name: str) -> str:
 def fig7(results: dict) -> str:
   """Fig. 7's panels, then each start of the restarted panels."""
   out = panels(results, "drop_prob")
-  for panel, starts in (results.get("starts") or {}).items():
+  restarted = results.get("starts") or {}
+  if any(isinstance(runs, list) for runs in restarted.values()):
+    restarted = {"sparse_to_dense": restarted}  # Before (d) restarted too.
+  for panel, starts in restarted.items():
     seeds = [run["seed"] for run in next(iter(starts.values()))]
     out += (f"\n\nStarts of {panel} (% of WMMSE-100 on validation "
             "networks; * chosen)\n\n")

@@ -10,7 +10,7 @@ at rho = 0.6, tested with rho falling; (a, c) unweighted, (b, d) weighted
 
 Panels (a) and (b) train each model at `--seeds` seeds (default 5): each
 point is their mean, every seed's value in results.json. Training on
-sparse networks, (c) and (d), stalls at full power from the models'
+sparse networks, (c) and (d), often stalls at full power from the models'
 default start (BUILD_NOTES.md, "The full-power trap"), so their models
 start from a random power head (`head_init="random"`) at `--seeds` seeds
 each, and each model is the seed with the best score on a validation set

@@ -63,9 +63,9 @@ TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
                               lr_schedule="constant")
 
 
-# Longest first (seconds from an empty compilation cache, BUILD_NOTES.md,
-# "The test suite's time"): with two pytest-xdist workers a long file
-# scheduled last leaves one worker idle at the end. pyproject.toml's
+# The slowest files, longest first (as measured from an empty compilation
+# cache; BUILD_NOTES.md, "The test suite's time"): with two pytest-xdist
+# workers a long file scheduled last leaves one worker idle at the end. pyproject.toml's
 # --no-loadscope-reorder keeps xdist to this order.
 _SLOW_FILES = ("test_reproduce.py", "test_training.py", "test_distributed.py",
                "test_models.py", "test_sparse.py", "test_mixed_sizes.py",

@@ -1,12 +1,13 @@
 """Data-parallel training over several devices and processes (CPU).
 
-The driver runs in subprocesses: 4 host-platform devices in one process,
-and 2 processes on localhost joined by jax.distributed. Both must export
-the parameters one device trains, within float tolerance (the gradient's
-sum runs in another order), and the 2-process run resumes from its
-checkpoint.
+The driver runs in subprocesses: 4 host-platform devices in one process
+(resuming a run one device began, which it must say), and 2 processes on
+localhost joined by jax.distributed. Both must export the parameters one
+device trains, within float tolerance (the gradient's sum runs in another
+order), and the 2-process run resumes from its checkpoint.
 """
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -58,10 +59,15 @@ def assert_close(params, path):
 
 
 def test_four_devices_train_what_one_does(one_device_params, tmp_path):
-  out = finished(driver(["--epochs=2",
+  # Epoch 1 on this process's one device, epoch 2 resumed on 4 devices.
+  train.train_and_evaluate(dataclasses.replace(TINY, epochs=1),
+                           str(tmp_path / "w"), log=lambda line: None)
+  out = finished(driver(["--epochs=2", f"--workdir={tmp_path / 'w'}",
                          f"--export_params={tmp_path / 'p.msgpack'}"],
                         devices=4))
   assert "data parallel over 4 cpu devices (1 process)" in out
+  assert "Resuming uwgnn from epoch 1" in out
+  assert "epoch 1 was trained on 1 device(s); this run trains on 4" in out
   assert_close(one_device_params, tmp_path / "p.msgpack")
 
 
@@ -90,7 +96,7 @@ def test_two_processes_train_and_resume(one_device_params, tmp_path):
     assert "The processes of this run differ in the flags" in out, out
   second, other = run(epochs=2)
   assert "Resuming uwgnn from epoch 1" in second
-  assert "Warning" not in second  # Written and resumed on 2 devices.
+  assert "device(s); this run trains on" not in second  # 2 on 2 devices.
   assert "epoch" not in other  # Process 0 alone reports.
   assert_close(one_device_params, tmp_path / "p.msgpack")
 
@@ -116,13 +122,25 @@ def test_batch_must_split_evenly_and_flags_go_together():
 
 def test_local_copies_are_plain_device_arrays():
   """Scoring a model fresh from training (to_local of mesh-placed params)
-  runs the program that scoring it from its file compiled."""
+  runs the program that scoring it from its file (plain arrays) lowered
+  and compiled."""
+  from jax._src import dispatch  # pylint: disable=g-import-not-at-top
   mesh = parallel.data_mesh(jax.devices()[:1])
   placed = jax.device_put(np.arange(3.0, dtype=np.float32),
                           parallel.replicated(mesh))
   local = parallel.to_local({"w": placed})["w"]
-  assert isinstance(local.sharding, jax.sharding.SingleDeviceSharding)
-  traced = []
-  double = jax.jit(lambda w: traced.append(w) or w * 2)
-  np.testing.assert_array_equal(double(local), double(jax.numpy.arange(3.0)))
-  assert len(traced) == 1  # One trace (and compile) serves both.
+  from_file = jax.numpy.asarray(np.arange(3.0, dtype=np.float32))
+  lowered = []
+
+  def count_lowerings(event, seconds, **unused):
+    del seconds, unused
+    if event == dispatch.JAXPR_TO_MLIR_MODULE_EVENT:
+      lowered.append(event)
+
+  jax.monitoring.register_event_duration_secs_listener(count_lowerings)
+  try:
+    double = jax.jit(lambda w: w * 2.5)
+    np.testing.assert_array_equal(double(local), double(from_file))
+  finally:
+    jax.monitoring.unregister_event_duration_listener(count_lowerings)
+  assert len(lowered) == 1  # One lowering (and compile) serves both.

@@ -1,11 +1,15 @@
 """The experiment framework's bookkeeping, without training: cache keys,
-seed-averaged rows, and Fig. 7c's choice among starts."""
+seed-averaged rows, Fig. 7c's choice among starts, and the markdown of the
+committed results."""
 
 import dataclasses
+import json
+import os
 
 import pytest
 
 from experiments import framework
+from experiments import results_markdown
 from experiments import uwgnn_fig7
 from uwgnn_jax.training import config as config_lib
 
@@ -71,3 +75,19 @@ def test_fig7c_keeps_the_start_best_on_validation_only(monkeypatch):
   assert scored_on == [validation] * 3
   assert [(c.seed, c.head_init) for c in ctx.trained] == [
       (0, "random"), (1, "random"), (2, "random")]
+
+
+def test_committed_and_older_results_render_as_markdown():
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  rendered = 0
+  for name, render in results_markdown.RENDERERS.items():
+    path = os.path.join(root, "results", name, "results.json")
+    if os.path.exists(path):
+      with open(path) as f:
+        assert render(json.load(f)["results"]).startswith(("|", "**")), name
+      rendered += 1
+  assert rendered == len(results_markdown.RENDERERS)
+  # Fig. 7 before panel (d) restarted: starts keyed by model alone.
+  run = dict(seed=0, validation_percent=97.5, chosen=True)
+  older = results_markdown.fig7(dict(panels={}, starts={"uwgnn": [run]}))
+  assert "Starts of sparse_to_dense (" in older and "97.50*" in older

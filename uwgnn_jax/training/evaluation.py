@@ -116,12 +116,17 @@ _batch_rates_jit = jax.jit(batch_rates, static_argnames=("mixed_sizes",
                                                          "top_k"))
 
 
+def _model_rates_fn(params, top_k: Optional[int]):
+  """(H, weights) -> the model's rates [n]: one jitted program per model,
+  shape and top_k, shared by `evaluate` and `network_rates`."""
+  return lambda h, a: _batch_rates_jit(params, h, a, top_k=top_k)
+
+
 def evaluate(params, dataset: data.Dataset, references: dict,
              top_k: Optional[int] = None) -> Evaluation:
   """The model (on top-k graphs if `top_k`) against the references on the
   same test networks."""
-  model_rate = _chunked_mean(
-      lambda h, a: _batch_rates_jit(params, h, a, top_k=top_k), dataset)
+  model_rate = _chunked_mean(_model_rates_fn(params, top_k), dataset)
   return Evaluation(model_rate=model_rate, **references)
 
 
@@ -129,9 +134,8 @@ def network_rates(params, dataset: data.Dataset,
                   top_k: Optional[int] = None) -> np.ndarray:
   """Each network's weighted sum rate [N] (bits) under the model: the
   programs `evaluate` runs, so scoring a model both ways compiles once."""
-  return np.concatenate(_chunks(
-      lambda h, a: np.asarray(_batch_rates_jit(params, h, a, top_k=top_k)),
-      dataset))
+  return np.concatenate([np.asarray(rates) for rates in _chunks(
+      _model_rates_fn(params, top_k), dataset)])
 
 
 VALIDATION_KEY = 5000  # Validation set at K: PRNGKey(VALIDATION_KEY + K).

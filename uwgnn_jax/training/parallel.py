@@ -15,6 +15,7 @@ import re
 from typing import Any, Optional, Sequence
 
 import jax
+import jax.numpy as jnp
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 from jax.sharding import NamedSharding
@@ -75,21 +76,19 @@ def to_global(tree: Any, sharding: NamedSharding) -> Any:
 
 
 def to_local(tree: Any) -> Any:
-  """Single-device copies of replicated arrays (for evaluation and export,
-  which each process runs on its own device). On a mesh of one device too:
-  an array placed on a mesh is another input type to jit than the same
-  array on its device, so scoring a model fresh from training would compile
-  again what scoring it from its file compiled."""
+  """Copies of replicated arrays as plain (uncommitted) arrays on this
+  process's default device, for evaluation and export, which each process
+  runs on its own device. Plain, like parameters loaded from a file: jit
+  lowers and compiles separately for an array placed on a mesh, or
+  committed to a device, so scoring a model fresh from training would
+  otherwise compile again what scoring it from its file compiled."""
   def one(x):
-    if not isinstance(x, jax.Array) or isinstance(
-        x.sharding, jax.sharding.SingleDeviceSharding):
+    if not isinstance(x, jax.Array):
       return x
     if not x.sharding.is_fully_replicated:
       raise ValueError("to_local takes replicated arrays; got one sharded "
                        f"as {x.sharding}.")
-    shard = x.addressable_shards[0]
-    return jax.device_put(shard.data,
-                          jax.sharding.SingleDeviceSharding(shard.device))
+    return jnp.asarray(np.asarray(x.addressable_shards[0].data))
 
   return jax.tree.map(one, tree)
 

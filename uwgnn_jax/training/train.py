@@ -268,19 +268,20 @@ def training_targets(config: config_lib.TrainConfig,
   return jnp.zeros(train_set.H.shape[:1])
 
 
-def _device_change(last_rows: Sequence[dict], mesh) -> Optional[str]:
-  """A warning if the checkpointed epoch (`last_rows`: its history row)
-  was trained on another device count than `mesh` has, else None. Rows
-  written before the count was recorded say nothing."""
-  written_on = last_rows[-1].get("devices") if last_rows else None
-  if written_on is None or written_on == mesh.devices.size:
+def _device_count_warning(checkpoint_row: Optional[dict],
+                          device_count: int) -> Optional[str]:
+  """A warning if the checkpointed epoch (`checkpoint_row`: its history
+  row) was trained on another device count than `device_count`, else None.
+  Rows written before the count was recorded say nothing."""
+  written_on = (checkpoint_row or {}).get("devices")
+  if written_on is None or written_on == device_count:
     return None
-  return (f"Warning: the checkpoint of epoch {last_rows[-1]['epoch']} was "
+  return (f"Warning: the checkpoint of epoch {checkpoint_row['epoch']} was "
           f"trained on {written_on} device(s); this run trains on "
-          f"{mesh.devices.size}. Each step's gradient then sums in another "
-          "order, so the rest of the run matches neither an uninterrupted "
-          f"{written_on}- nor {mesh.devices.size}-device run bit for bit "
-          "(history.jsonl records each epoch's device count).")
+          f"{device_count}. Each step's gradient then sums in another "
+          "order, so the rest of the run matches an uninterrupted "
+          f"{written_on}- or {device_count}-device run only within float "
+          "rounding (history.jsonl records each epoch's device count).")
 
 
 def _run(config, store, log, eval_only, on_epoch) -> tuple:
@@ -311,7 +312,9 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
   if first_epoch:
     log(f"Resuming {config.model} from epoch {first_epoch} "
         f"(step {int(state.step)}) in {workdir}.")
-    warning = _device_change(history[first_epoch - 1:first_epoch], mesh)
+    warning = _device_count_warning(
+        history[first_epoch - 1] if len(history) >= first_epoch else None,
+        int(mesh.devices.size))
     if warning:
       log(warning)
   history = history[:first_epoch]
