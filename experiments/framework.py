@@ -26,6 +26,7 @@ import jax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import evaluation
 from uwgnn_jax.training import train
@@ -84,11 +85,13 @@ QUICK_OPTIMIZER = dict(learning_rate=3e-3, lr_schedule="constant")
 
 
 class Trained(NamedTuple):
-  """A cached trained model: params, per-epoch history, its own test row."""
+  """A cached trained model: params, per-epoch history, its own test row,
+  and the cache directory it lives in."""
   params: dict
   history: list
   test: dict
   config: config_lib.TrainConfig
+  run_dir: Optional[str] = None
 
 
 def log_line(line: str) -> None:
@@ -123,6 +126,8 @@ class Context:
     self.sizes = QUICK if quick else FULL
     self.seeds = seeds if seeds is not None else self.sizes.seeds
     self._users = users
+    # {cache directory name: provenance} of every model `train` handed out.
+    self.models_used = {}
 
   def paper_users(self, users: Sequence[int]) -> tuple:
     """The experiment's K values, restricted by --users if given."""
@@ -149,7 +154,11 @@ class Context:
     return Progress(self.name, total, self.log)
 
   def train(self, config: config_lib.TrainConfig) -> Trained:
-    return trained(config, os.path.join(self.workdir, "models"), self.log)
+    """The model config trains (cached), recorded in `models_used`."""
+    result = trained(config, os.path.join(self.workdir, "models"), self.log)
+    self.models_used[os.path.basename(result.run_dir)] = provenance(
+        result.run_dir)
+    return result
 
 
 def model_signature(config: config_lib.TrainConfig) -> str:
@@ -201,7 +210,7 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
       info = json.load(f)
     params = params_io.load_params(final, config.model)
     models.check_params(params)
-    return Trained(params, info["history"], info["test"], config)
+    return Trained(params, info["history"], info["test"], config, run_dir)
   os.makedirs(run_dir, exist_ok=True)
   start = time.perf_counter()
   every = max(1, config.epochs // 5)
@@ -216,7 +225,17 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
               test=result.row(), seconds=time.perf_counter() - start,
               trained_on=results_io.device_description())
   params_io.export_params(final, state.params, info)
-  return Trained(state.params, history, result.row(), config)
+  return Trained(state.params, history, result.row(), config, run_dir)
+
+
+def provenance(run_dir: str) -> dict:
+  """What identifies a cached model: its parameter file's SHA-256 and the
+  device it was trained on (a cache shared between machines can hold a
+  retraining of the same config)."""
+  with open(os.path.join(run_dir, "final.json")) as f:
+    trained_on = json.load(f).get("trained_on")
+  return dict(sha256=checkpoints.file_sha256(
+      os.path.join(run_dir, "final.msgpack")), trained_on=trained_on)
 
 
 def initial_params(config: config_lib.TrainConfig) -> dict:
@@ -329,7 +348,8 @@ def run_experiment(experiment: Experiment, quick: bool, workdir: str,
   config = dict(config, quick=quick, seeds=ctx.seeds,
                 users_flag=list(users) if users else None)
   path = results_io.write(out_dir, config, results,
-                          time.perf_counter() - start, code)
+                          time.perf_counter() - start, code,
+                          models=ctx.models_used)
   plots = experiment.plot(results, out_dir)
   log(f"[{experiment.name}] wrote {path} and {', '.join(plots)} "
       f"in {time.perf_counter() - start:.0f} s")

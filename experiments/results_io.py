@@ -74,13 +74,16 @@ def metadata(wall_seconds: float, code: Optional[dict] = None) -> dict:
 
 
 def write(out_dir: str, config: dict, results: dict, wall_seconds: float,
-          code: Optional[dict] = None) -> str:
+          code: Optional[dict] = None, models: Optional[dict] = None) -> str:
   """Writes out_dir/results.json atomically; returns its path. `code`: the
-  `code_version()` read when the run started (default: now)."""
+  `code_version()` read when the run started (default: now); `models`:
+  {cache directory: provenance} of the trained models the results used."""
   os.makedirs(out_dir, exist_ok=True)
   path = os.path.join(out_dir, "results.json")
   payload = dict(config=config, results=results,
                  **metadata(wall_seconds, code))
+  if models:
+    payload["models"] = models
   tmp = path + ".tmp"
   with open(tmp, "w") as f:
     json.dump(payload, f, indent=1, sort_keys=True)

@@ -57,6 +57,20 @@ def test_every_experiment_writes_results_and_plots(quick_run):
       assert os.path.getsize(out / "results" / name / png) > 1000, (name, png)
 
 
+def test_results_name_each_model_they_used_by_its_file_hash(quick_run):
+  from uwgnn_jax.training import checkpoints  # pylint: disable=g-import-not-at-top
+  out, _ = quick_run
+  with open(out / "results" / "uwgnn_fig6" / "results.json") as f:
+    used = json.load(f)["models"]
+  assert sorted(d.split("-")[0] for d in used) == ["uwgnn", "wcgcn"]
+  for name, provenance in used.items():
+    assert provenance["sha256"] == checkpoints.file_sha256(
+        str(out / "work" / "models" / name / "final.msgpack"))
+    assert provenance["trained_on"]["platform"] == "cpu"
+  with open(out / "results" / "uwgnn_table2" / "results.json") as f:
+    assert "models" not in json.load(f)  # Counts: nothing trained.
+
+
 def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   out, _ = quick_run
   with open(out / "results" / "uwgnn_table1" / "results.json") as f:

@@ -66,6 +66,15 @@ def has_checkpoint(workdir: str) -> bool:
       os.path.exists(os.path.join(workdir, LEGACY_CHECKPOINT))
 
 
+def file_sha256(path: str) -> str:
+  """SHA-256 hex digest of a file's bytes."""
+  digest = hashlib.sha256()
+  with open(path, "rb") as f:
+    for block in iter(lambda: f.read(1 << 20), b""):
+      digest.update(block)
+  return digest.hexdigest()
+
+
 def file_digests(step_dir: str) -> dict:
   """{path relative to step_dir: SHA-256 hex} of every file but the
   manifest."""
@@ -76,11 +85,7 @@ def file_digests(step_dir: str) -> dict:
       relative = os.path.relpath(path, step_dir)
       if relative == MANIFEST or name.startswith(".tmp-"):
         continue
-      digest = hashlib.sha256()
-      with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-          digest.update(block)
-      digests[relative] = digest.hexdigest()
+      digests[relative] = file_sha256(path)
   return dict(sorted(digests.items()))
 
 
