@@ -121,10 +121,15 @@ class Context:
   def __init__(self, name: str, quick: bool, workdir: str,
                seeds: Optional[int] = None,
                log: Callable[[str], None] = log_line,
-               users: Optional[Sequence[int]] = None):
+               users: Optional[Sequence[int]] = None,
+               default_seeds: Optional[int] = None):
     self.name, self.quick, self.workdir, self.log = name, quick, workdir, log
     self.sizes = QUICK if quick else FULL
-    self.seeds = seeds if seeds is not None else self.sizes.seeds
+    # --seeds, else the experiment's own default (full runs), else Sizes'.
+    if seeds is None:
+      seeds = self.sizes.seeds if quick or default_seeds is None else (
+          default_seeds)
+    self.seeds = seeds
     self._users = users
     # {cache directory name: provenance} of every model `train` handed out.
     self.models_used = {}
@@ -330,6 +335,8 @@ class Experiment:
   title: str
   run: Callable[[Context], tuple]
   plot: Callable[[dict, str], list]
+  # Seeds of a full run without --seeds (None: FULL.seeds).
+  default_seeds: Optional[int] = None
 
 
 def run_experiment(experiment: Experiment, quick: bool, workdir: str,
@@ -340,7 +347,8 @@ def run_experiment(experiment: Experiment, quick: bool, workdir: str,
   results directory."""
   start = time.perf_counter()
   code = results_io.code_version()
-  ctx = Context(experiment.name, quick, workdir, seeds, log, users)
+  ctx = Context(experiment.name, quick, workdir, seeds, log, users,
+                experiment.default_seeds)
   log(f"[{experiment.name}] {experiment.title}"
       f"{' (quick)' if quick else ''}")
   config, results = experiment.run(ctx)

@@ -87,7 +87,8 @@ def plan(experiments, quick: bool, workdir: str, seeds=None,
   with _tiny_held_out_sets():
     for experiment in experiments:
       ctx = PlanningContext(experiment.name, quick, workdir, seeds,
-                            lambda line: None, users)
+                            lambda line: None, users,
+                            experiment.default_seeds)
       experiment.run(ctx)
       planned += [c for c in ctx.planned if c not in planned]
   return planned

@@ -91,3 +91,14 @@ def test_committed_and_older_results_render_as_markdown():
   run = dict(seed=0, validation_percent=97.5, chosen=True)
   older = results_markdown.fig7(dict(panels={}, starts={"uwgnn": [run]}))
   assert "Starts of sparse_to_dense (" in older and "97.50*" in older
+
+
+def test_seeds_come_from_the_flag_then_the_experiment_then_the_sizes():
+  from experiments import uwgnn_table1  # pylint: disable=g-import-not-at-top
+  def seeds(quick, flag, default):
+    return framework.Context("t", quick, "unused", flag,
+                             default_seeds=default).seeds
+  assert seeds(False, None, None) == framework.FULL.seeds == 5
+  assert seeds(False, None, 1) == 1 and seeds(False, 3, 1) == 3
+  assert seeds(True, None, 1) == framework.QUICK.seeds == 1
+  assert uwgnn_table1.EXPERIMENT.default_seeds == 1  # Hours at K = 50.

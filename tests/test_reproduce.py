@@ -139,7 +139,8 @@ def test_seed_averaged_figures_keep_every_seeds_value(quick_run):
   out, _ = quick_run
   for name, rows_of in (("uwgnn_fig5", lambda r: r["panels"]["los_strength"]),
                         ("uwgnn_fig6", lambda r: r["rows"]),
-                        ("uwgnn_fig9", lambda r: r["rows"])):
+                        ("uwgnn_fig9", lambda r: r["rows"]),
+                        ("uwgnn_table1", lambda r: r["rows"])):
     with open(out / "results" / name / "results.json") as f:
       payload = json.load(f)
     assert payload["config"]["seeds"] == 1
