@@ -296,9 +296,7 @@ def shift_rows(trained: dict, grid: Iterable, test_config_at: Callable,
     row = {x_name: x, **references_percent(scored)}
     for name, params in trained.items():
       if isinstance(params, list):
-        row[f"{name}_seeds"] = mean_and_std([percent(p, scored)
-                                             for p in params])
-        row[name] = row[f"{name}_seeds"]["mean"]
+        put_seeds(row, name, [percent(p, scored) for p in params])
       else:
         row[name] = percent(params, scored)
     rows.append(row)
@@ -312,6 +310,13 @@ def trained_seeds(ctx: "Context", config: config_lib.TrainConfig,
   """The params of `config` trained at seeds 0 .. seeds - 1 (each cached)."""
   return [ctx.train(dataclasses.replace(config, seed=seed)).params
           for seed in range(seeds)]
+
+
+def put_seeds(row: dict, name: str, values: list) -> None:
+  """row[name]: the mean of one model's per-seed values; row[<name>_seeds]:
+  their mean_and_std (what results_markdown and the plots read)."""
+  row[f"{name}_seeds"] = mean_and_std(values)
+  row[name] = row[f"{name}_seeds"]["mean"]
 
 
 def mean_and_std(values: list) -> dict:

@@ -55,10 +55,9 @@ def run(ctx: framework.Context) -> tuple:
       layers = dict(num_layers=3) if name == "uwmmse" else {}
       config = ctx.config(num_users=paper_k, model=name, train_size=train_size,
                           **layers)
-      seeds = framework.mean_and_std([
+      framework.put_seeds(row, name, [
           framework.percent(params, scored)
           for params in framework.trained_seeds(ctx, config, ctx.seeds)])
-      row[name], row[f"{name}_seeds"] = seeds["mean"], seeds
       progress.step(f"K={base.num_users} {name} {row[name]:.2f}%")
     row["best_of_100_starts"] = _best_of_starts_percent(scored, num_starts)
     progress.step(f"K={base.num_users} best of {num_starts} WMMSE starts "
