@@ -23,6 +23,7 @@ from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 from absl import app
 from absl import flags
 import jax
+import numpy as np
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
@@ -272,6 +273,14 @@ def percent(params, scored: tuple) -> float:
   """% of WMMSE-100 of params on one `scored_set`."""
   dataset, references = scored
   return evaluation.evaluate(params, dataset, references).percent_of_wmmse
+
+
+def rounded_percent(params, scored: tuple) -> float:
+  """% of WMMSE-100 of params' powers rounded to 0 or p_max
+  (`evaluation.rounded_network_rates`) on one `scored_set`."""
+  dataset, references = scored
+  return 100.0 * float(np.mean(evaluation.rounded_network_rates(
+      params, dataset))) / references["wmmse_rate"]
 
 
 def references_percent(scored: tuple) -> dict:

@@ -52,7 +52,8 @@ def _shift_table(rows: list, x_name: str) -> str:
 
 def table1(results: dict) -> str:
   paper = results["paper"]
-  columns = [*MODELS, "best_of_100_starts"]
+  columns = [c for c in (*MODELS, uwgnn_table1.ROUNDED_MLP)
+             if c in results["rows"][0]] + ["best_of_100_starts"]
   rows = []
   for r in results["rows"]:
     i = uwgnn_table1.USERS.index(r["paper_users"])

@@ -65,13 +65,18 @@ TINY = config_lib.TrainConfig(num_users=5, train_size=64, test_size=32,
 
 # The slowest files, longest first (as measured from an empty compilation
 # cache; BUILD_NOTES.md, "The test suite's time"): with two pytest-xdist
-# workers a long file scheduled last leaves one worker idle at the end. pyproject.toml's
-# --no-loadscope-reorder keeps xdist to this order.
-_SLOW_FILES = ("test_reproduce.py", "test_training.py", "test_distributed.py",
-               "test_models.py", "test_sparse.py", "test_mixed_sizes.py",
-               "test_hardening.py", "test_model_transforms.py",
-               "test_baselines.py", "test_channels.py", "test_cell_grid.py",
-               "test_wmmse.py", "test_pretrained.py", "test_benchmark.py")
+# workers a long file scheduled last leaves one worker idle at the end.
+# pyproject.toml's --no-loadscope-reorder keeps xdist to this order. xdist
+# gives worker A the 1st and 3rd files, worker B the 2nd and 4th, then the
+# next to whichever frees first; so test_training, which trains TINY as the
+# quick reproductions do, starts once they have written those programs to
+# the persistent cache, rather than compiling them alongside.
+_SLOW_FILES = ("test_reproduce.py", "test_models.py", "test_mixed_sizes.py",
+               "test_training.py", "test_distributed.py", "test_sparse.py",
+               "test_model_transforms.py", "test_hardening.py",
+               "test_baselines.py", "test_wmmse.py", "test_cell_grid.py",
+               "test_channels.py", "test_benchmark.py", "test_pretrained.py",
+               "test_fast_paths.py")
 
 
 def pytest_collection_modifyitems(items):

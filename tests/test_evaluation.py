@@ -53,3 +53,31 @@ def test_train_and_score_matches_train_and_evaluate():
   jax.tree.map(np.testing.assert_array_equal, params, straight.params)
   assert rows[-1]["K5"] == pytest.approx(
       evaluation.percent_of_wmmse(params, sets)[5], abs=1e-3)
+
+
+def test_rounded_rates_put_every_power_at_zero_or_p_max():
+  dataset, _ = evaluation.held_out_sets(TINY, [5], 8, 3)[5]
+  full_power = evaluation.canonical_rates(
+      dataset.H, np.ones((8, 5), np.float32), dataset.weights)
+  # A fresh UWGNN's zero power head gives every user exactly p_max / 2,
+  # which rounds up: full power.
+  start = train.init_state(TINY).params
+  np.testing.assert_allclose(evaluation.rounded_network_rates(start, dataset),
+                             full_power, rtol=1e-6)
+  # Powers on both sides of p_max / 2, rounded here by hand.
+  params = train.init_state(dataclasses.replace(
+      TINY, head_init="random")).params
+  powers = np.asarray(evaluation.model_powers(params, dataset.H,
+                                              dataset.weights))
+  assert (powers < 0.5).any() and (powers > 0.5).any()
+  by_hand = evaluation.canonical_rates(dataset.H, (powers >= 0.5) * 1.0,
+                                       dataset.weights)
+  np.testing.assert_allclose(evaluation.rounded_network_rates(params, dataset),
+                             by_hand, rtol=1e-6)
+
+
+def test_early_stopped_wmmse_stops_at_the_first_small_gain():
+  trace = np.array([[0.0, 1.0, 1.5, 1.5005, 1.6],   # Gain 0.0005 at t = 3.
+                    [0.0, 1.0, 2.0, 3.0, 4.0]])      # Never: the last.
+  np.testing.assert_array_equal(
+      evaluation.early_stopped_rates(trace, 1e-3), [1.5005, 4.0])

@@ -78,7 +78,7 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   for row in rows:
     # The best of 4 random starts is not far below WMMSE-100.
     assert row["best_of_100_starts"] > 90.0
-    for name in ("uwgnn", "wcgcn", "uwmmse", "mlp"):
+    for name in ("uwgnn", "wcgcn", "uwmmse", "mlp", "mlp_rounded"):
       assert 0.0 < row[name] < 150.0
   with open(out / "results" / "uwgnn_table2" / "results.json") as f:
     table2 = json.load(f)["results"]["rows"]
@@ -88,8 +88,8 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   assert table2["uwgnn"]["params"] == 953
   with open(out / "results" / "uwmmse_table1" / "results.json") as f:
     table1 = {r["method"]: r for r in json.load(f)["results"]["rows"]}
-  assert set(table1) == {"wmmse", "truncated_wmmse", "mlp", "regnn",
-                         "igcnet", "uwmmse", "ro_uwmmse"}
+  assert set(table1) == {"wmmse", "truncated_wmmse", "mlp", "mlp_rounded",
+                         "regnn", "igcnet", "uwmmse", "ro_uwmmse"}
   for row in table1.values():  # Rates and % of WMMSE-100 agree.
     assert row["sum_rate"] == pytest.approx(
         row["percent"] / 100 * table1["wmmse"]["sum_rate"], rel=1e-5)

@@ -214,6 +214,12 @@ def test_configs_that_differ_only_in_data_share_one_compiled_epoch():
   assert train.make_train_epoch(data_only) is train.make_train_epoch(TINY)
   other_rate = dataclasses.replace(TINY, learning_rate=1e-2)
   assert train.make_train_epoch(other_rate) is not train.make_train_epoch(TINY)
+  # Epochs set the cosine schedule's length, and nothing at a constant rate.
+  one_epoch = dataclasses.replace(TINY, epochs=1)
+  assert train.make_train_epoch(one_epoch) is train.make_train_epoch(TINY)
+  cosine = dataclasses.replace(TINY, lr_schedule="cosine")
+  assert (train.make_train_epoch(dataclasses.replace(cosine, epochs=1))
+          is not train.make_train_epoch(cosine))
 
 
 @pytest.mark.parametrize("model", ["uwgnn", "wcgcn", "igcnet"])

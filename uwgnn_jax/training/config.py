@@ -239,10 +239,13 @@ class TrainConfig:
     """This config with the fields that only choose data (channel, noise,
     weights, seed, test size) or the start (head_init) at their defaults:
     two configs with one key train with the same compiled program
-    (`train.make_train_epoch`)."""
+    (`train.make_train_epoch`). `epochs` enters the program only as the
+    cosine schedule's length, so at a constant rate it is left out too
+    (a run and its one-epoch start share their program)."""
+    fields = DATA_FIELDS + INIT_FIELDS + (
+        ("epochs",) if self.lr_schedule == "constant" else ())
     return dataclasses.replace(self, **{
-        name: getattr(_DEFAULT_CONFIG, name)
-        for name in DATA_FIELDS + INIT_FIELDS})
+        name: getattr(_DEFAULT_CONFIG, name) for name in fields})
 
   @property
   def data_key(self) -> "TrainConfig":

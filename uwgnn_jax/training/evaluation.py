@@ -138,6 +138,32 @@ def network_rates(params, dataset: data.Dataset,
       _model_rates_fn(params, top_k), dataset)])
 
 
+@jax.jit
+def _rounded_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
+  powers = model_powers(params, H, weights)
+  return canonical_rates(H, jnp.where(powers >= 0.5, 1.0, 0.0), weights)
+
+
+def rounded_network_rates(params, dataset: data.Dataset) -> np.ndarray:
+  """Like `network_rates`, with every power rounded to 0 or p_max (at
+  p_max / 2): how Sun et al. test their supervised MLP (their public code
+  scores its outputs with `binary=1`). MSE regression to WMMSE's mostly
+  on-off powers leaves undecided users near p_max / 2, which cost rate;
+  BUILD_NOTES.md, "The MLP's outputs rounded"."""
+  return np.concatenate([np.asarray(rates) for rates in _chunks(
+      lambda h, a: _rounded_rates(params, h, a), dataset)])
+
+
+def early_stopped_rates(trace: np.ndarray, tolerance: float) -> np.ndarray:
+  """Sum rates [n] of WMMSE stopped at the first iteration t whose gain
+  trace[t] - trace[t - 1] is at most `tolerance` (the last if none), as
+  Sun et al.'s reference WMMSE stops; trace [n, T + 1] from `wmmse_trace`."""
+  small = np.diff(trace, axis=1) <= tolerance
+  stop = np.where(small.any(axis=1), np.argmax(small, axis=1) + 1,
+                  trace.shape[1] - 1)
+  return trace[np.arange(trace.shape[0]), stop]
+
+
 VALIDATION_KEY = 5000  # Validation set at K: PRNGKey(VALIDATION_KEY + K).
 
 
