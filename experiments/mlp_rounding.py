@@ -14,6 +14,7 @@ results/mlp_rounding/results.json.
 """
 
 import json
+import os
 import time
 
 from absl import app
@@ -25,7 +26,10 @@ from uwgnn_jax import wmmse_algorithm
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import evaluation
 
+from experiments import plots
 from experiments import results_io
+
+PAPER_K10 = 94.8  # UWGNN paper, Table I: the MLP at K = 10.
 
 _PARAMS = flags.DEFINE_list("params", None, "MLP params .msgpack files.")
 _TOLERANCE = flags.DEFINE_float(
@@ -37,7 +41,7 @@ _OUT_DIR = flags.DEFINE_string("out_dir", "results/mlp_rounding",
 
 def score(path: str, tolerance: float) -> dict:
   params = params_io.load_params(path)
-  with open(path[:-len(".msgpack")] + ".json") as f:
+  with open(os.path.splitext(path)[0] + ".json") as f:
     config = config_lib.TrainConfig(**json.load(f)["config"])
   (dataset, references), = evaluation.held_out_sets(
       config, [config.num_users], config.test_size, 3).values()
@@ -66,6 +70,22 @@ def score(path: str, tolerance: float) -> dict:
                                                 (mlp_powers < 0.9))))
 
 
+def plot(rows: list, out_dir: str) -> str:
+  fig, (ax,) = plots.panels(1, width=max(6.0, 1.6 * len(rows)))
+  plots.grouped_bars(
+      ax, [os.path.splitext(os.path.basename(r["params"]))[0] for r in rows],
+      {"raw powers": [r["raw_percent"] for r in rows],
+       "rounded to 0 or p_max": [r["rounded_percent"] for r in rows]},
+      title="The MLP scored raw and as Sun et al. score it (rounded)")
+  if all(r["num_users"] == 10 for r in rows):
+    ax.axhline(PAPER_K10, ls="--", c="k", lw=1,
+               label=f"UWGNN paper's MLP, K = 10: {PAPER_K10}%")
+    ax.legend(fontsize=7)
+  ax.tick_params(axis="x", labelsize=7)
+  ax.set_ylim(70, 100)
+  return plots.save(fig, out_dir, "mlp_rounding.png")
+
+
 def main(argv):
   del argv  # Unused.
   if not _PARAMS.value:
@@ -78,7 +98,8 @@ def main(argv):
                       for k, v in rows[-1].items()}), flush=True)
   print("wrote", results_io.write(
       _OUT_DIR.value, dict(params=_PARAMS.value, tolerance=_TOLERANCE.value),
-      dict(rows=rows), time.perf_counter() - start))
+      dict(rows=rows), time.perf_counter() - start),
+        plot(rows, _OUT_DIR.value))
 
 
 if __name__ == "__main__":

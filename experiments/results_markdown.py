@@ -57,8 +57,9 @@ def table1(results: dict) -> str:
   rows = []
   for r in results["rows"]:
     i = uwgnn_table1.USERS.index(r["paper_users"])
-    rows.append([f"K = {r['users']}", *(f"{_fmt(_model_cell(r, c))} "
-                                        f"({paper[c][i]})" for c in columns),
+    rows.append([f"K = {r['users']}", *(
+        f"{_fmt(_model_cell(r, c))} ({paper[c][i] if c in paper else '-'})"
+        for c in columns),
                  r["truncated_wmmse"]])
   return table(["", *columns, "Tr-WMMSE-3"], rows) + (
       "\n\nOurs (the paper's in parentheses), % of WMMSE-100.")

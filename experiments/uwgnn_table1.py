@@ -6,7 +6,9 @@ Rayleigh CN(0, 1), sigma^2 = 0.1, unweighted. UWGNN, WCGCN, UWMMSE and the
 MLP (trained on ten times the data, as the paper did), all graph models 3
 layers deep as the paper (UWMMSE's own default is 4), Tr-WMMSE (3
 iterations) and the best of 100 random WMMSE starts, each as
-% of WMMSE-100 on the same 2,000 held-out networks per K. One seed per
+% of WMMSE-100 on the same 2,000 held-out networks per K; the MLP also
+with its powers rounded to 0 or p_max, the rule Sun et al.'s code tests
+it with (`mlp_rounded`). One seed per
 model unless `--seeds` asks for more (each model's cell is then the mean,
 every seed's value in results.json): at K = 30 and 50 five seeds would take
 hours on a 2-core CPU.
@@ -24,13 +26,13 @@ from experiments import plots
 PAPER = {  # UWGNN paper, Table I (% of WMMSE-100) at K = 10, 30, 50.
     "uwgnn": [102.8, 103.0, 102.3], "wcgcn": [102.3, 102.1, 101.7],
     "uwmmse": [105.3, 92.2, 90.5], "mlp": [94.8, 71.5, 60.5],
-    "mlp_rounded": [94.8, 71.5, 60.5],  # The paper's one MLP column.
     "best_of_100_starts": [105.8, 102.7, 102.5]}
 USERS = (10, 30, 50)
 MODELS = ("uwgnn", "wcgcn", "uwmmse", "mlp")
 MLP_DATA_FACTOR = 10
 # The MLP's powers rounded to 0 or p_max, as Sun et al.'s code tests it
-# (`evaluation.rounded_network_rates`); the paper does not say which it did.
+# (`evaluation.rounded_network_rates`); the paper does not say whether it
+# did, so no paper number stands under this column.
 ROUNDED_MLP = "mlp_rounded"
 
 

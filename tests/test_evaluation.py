@@ -81,3 +81,7 @@ def test_early_stopped_wmmse_stops_at_the_first_small_gain():
                     [0.0, 1.0, 2.0, 3.0, 4.0]])      # Never: the last.
   np.testing.assert_array_equal(
       evaluation.early_stopped_rates(trace, 1e-3), [1.5005, 4.0])
+  # A gain equal to the tolerance stops too (Sun et al.: vnew - vold <= tol).
+  np.testing.assert_array_equal(
+      evaluation.early_stopped_rates(np.array([[0.0, 1.0, 1.5, 3.0]]), 0.5),
+      [1.5])

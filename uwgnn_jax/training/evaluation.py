@@ -145,8 +145,9 @@ def _rounded_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
 
 
 def rounded_network_rates(params, dataset: data.Dataset) -> np.ndarray:
-  """Like `network_rates`, with every power rounded to 0 or p_max (at
-  p_max / 2): how Sun et al. test their supervised MLP (their public code
+  """Like `network_rates` (on the dense graph: no `top_k`), with every
+  power rounded to 0 or p_max (at p_max / 2): how Sun et al. test their
+  supervised MLP (their public code
   scores its outputs with `binary=1`). MSE regression to WMMSE's mostly
   on-off powers leaves undecided users near p_max / 2, which cost rate;
   BUILD_NOTES.md, "The MLP's outputs rounded"."""
