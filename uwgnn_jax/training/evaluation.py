@@ -130,12 +130,16 @@ def evaluate(params, dataset: data.Dataset, references: dict,
   return Evaluation(model_rate=model_rate, **references)
 
 
+def _per_network(rates_fn, dataset: data.Dataset) -> np.ndarray:
+  """rates_fn(H, weights) -> [n] over the set, chunk by chunk: [N]."""
+  return np.concatenate([np.asarray(r) for r in _chunks(rates_fn, dataset)])
+
+
 def network_rates(params, dataset: data.Dataset,
                   top_k: Optional[int] = None) -> np.ndarray:
   """Each network's weighted sum rate [N] (bits) under the model: the
   programs `evaluate` runs, so scoring a model both ways compiles once."""
-  return np.concatenate([np.asarray(rates) for rates in _chunks(
-      _model_rates_fn(params, top_k), dataset)])
+  return _per_network(_model_rates_fn(params, top_k), dataset)
 
 
 @jax.jit
@@ -147,12 +151,11 @@ def _rounded_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
 def rounded_network_rates(params, dataset: data.Dataset) -> np.ndarray:
   """Like `network_rates` (on the dense graph: no `top_k`), with every
   power rounded to 0 or p_max (at p_max / 2): how Sun et al. test their
-  supervised MLP (their public code
-  scores its outputs with `binary=1`). MSE regression to WMMSE's mostly
-  on-off powers leaves undecided users near p_max / 2, which cost rate;
-  BUILD_NOTES.md, "The MLP's outputs rounded"."""
-  return np.concatenate([np.asarray(rates) for rates in _chunks(
-      lambda h, a: _rounded_rates(params, h, a), dataset)])
+  supervised MLP (their public code scores its outputs with `binary=1`).
+  MSE regression to WMMSE's mostly on-off powers leaves undecided users
+  near p_max / 2, which cost rate; BUILD_NOTES.md, "The MLP's outputs
+  rounded"."""
+  return _per_network(lambda h, a: _rounded_rates(params, h, a), dataset)
 
 
 def early_stopped_rates(trace: np.ndarray, tolerance: float) -> np.ndarray:
