@@ -70,7 +70,8 @@ _HELP = {
     "snr_db_max": "Train over SNRs: highest SNR (dB).",
     "message_dim": "UWGNN message width (default 16).",
     "intermediate_dim": "UWGNN intermediate-variable width (default 4).",
-    "num_layers": "UWMMSE's unrolled depth (default 4).",
+    "num_layers": "Unrolled depth of uwgnn, wcgcn, igcnet (default 3) or "
+                  "uwmmse (default 4).",
     "num_users_min": "Mixed sizes: each training network has K uniform in "
                      "[--users_min, --users], zero-padded to --users.",
     "layout_users": "Geometric fixed layout drawn at this many pairs, then "

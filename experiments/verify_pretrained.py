@@ -51,6 +51,10 @@ _TOP_K = flags.DEFINE_integer(
     "top_k", None, "Run the model on each receiver's top_k strongest "
     "interferers (scored on the full H); default: the graph it was trained "
     "on (its config's top_k); 0: the fully connected graph.")
+_NUM_LAYERS = flags.DEFINE_integer(
+    "num_layers", None, "Run a shared-layer model (uwgnn, wcgcn, igcnet) "
+    "unrolled this many times (default: the depth it was trained at); "
+    "Tr-WMMSE runs as many iterations.")
 _QUICK = flags.DEFINE_bool("quick", False, "Two cells of 16 networks.")
 _WRITE_METADATA = flags.DEFINE_bool(
     "write_metadata", False, "Record the table in the params' .json.")
@@ -144,6 +148,15 @@ def main(argv):
     snrs, sizes, test_size = snrs[:2], sizes[:1], 16
   label = (_MODEL.value if _PARAMS.value is None else
            os.path.splitext(os.path.basename(_PARAMS.value))[0])
+  if _NUM_LAYERS.value is not None:
+    if _WRITE_METADATA.value:
+      raise app.UsageError("--num_layers verifies weights at a depth they "
+                           "do not record; drop --write_metadata.")
+    try:
+      params = models.with_depth(params, _NUM_LAYERS.value)
+    except ValueError as e:
+      raise app.UsageError(f"--num_layers: {e}") from e
+    label += f"_layers{_NUM_LAYERS.value}"
   print(f"{label}: trained at K = {config.num_users}, {config.channel}, SNR "
         f"{config.snr_db_min} to {config.snr_db_max} dB; {test_size} "
         f"networks per cell; "

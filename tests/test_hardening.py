@@ -234,11 +234,30 @@ def test_incomplete_parameter_trees_name_what_is_wrong():
     uwgnn_jax.allocate(extra, H)
 
 
-def test_shared_layer_count_cannot_be_lost():
-  with pytest.raises(ValueError, match="`num_layers` of uwgnn must be 3"):
-    models.init("uwgnn", jax.random.PRNGKey(0), 4, num_layers=5)
+def test_layer_count_travels_with_the_params():
+  """Shared-layer models record a non-default depth in a zeros [L] leaf;
+  the default depth adds nothing (953 parameters, files written before)."""
+  deep = models.init("uwgnn", jax.random.PRNGKey(0), 4, num_layers=5)
+  assert models.num_layers(deep) == 5 and models.num_params(deep) == 953
+  assert models.num_layers(UWGNN) == 3 and "depth" not in UWGNN["uwgnn"]
+  np.testing.assert_array_equal(deep["uwgnn"]["depth"], np.zeros(5))
+  assert models.num_layers(models.init("igcnet", jax.random.PRNGKey(0), 4,
+                                       num_layers=4)) == 4
   assert models.num_layers(models.init("uwmmse", jax.random.PRNGKey(0), 4,
                                        num_layers=2)) == 2
+  # The shipped weights run two layers deeper: another (finite) allocation.
+  shipped = uwgnn_jax.pretrained("uwgnn")
+  deeper = models.with_depth(shipped, 5)
+  assert models.num_layers(deeper) == 5
+  assert jax.tree.structure(models.with_depth(deeper, 3)) == \
+      jax.tree.structure(shipped)
+  p5, p3 = (np.asarray(uwgnn_jax.allocate(t, H4, noise_var=0.1))
+            for t in (deeper, shipped))
+  assert np.all(np.isfinite(p5)) and not np.array_equal(p5, p3)
+  with pytest.raises(ValueError, match="uwmmse do not share"):
+    models.with_depth(models.init("uwmmse", jax.random.PRNGKey(0), 4), 5)
+  with pytest.raises(ValueError, match="`num_layers` must be an int >= 1"):
+    models.with_depth(shipped, 0)
 
 
 def test_input_far_outside_the_served_snrs_warns():

@@ -13,6 +13,7 @@ from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
+from uwgnn_jax.training import evaluation
 from uwgnn_jax.training import train
 
 from conftest import TINY
@@ -61,6 +62,17 @@ def test_resuming_on_another_device_count_warns():
   # Rows from before the count was recorded, and a fresh run: no claim.
   assert train._device_count_warning(dict(epoch=3), 1) is None
   assert train._device_count_warning(None, 1) is None
+
+
+def test_a_collapse_to_zero_power_is_reported():
+  collapsed = evaluation.Evaluation(0.0, 6.6, 4.0, 1.5)
+  warning = train._collapse_warning(collapsed, 12, 3e-3)
+  assert "after epoch 12" in warning and "lower --learning_rate than 0.003" \
+      in warning
+  # Full power (a trap too, but one training can leave) and a trained model.
+  for rate in (1.5, 6.5):
+    assert train._collapse_warning(evaluation.Evaluation(rate, 6.6, 4.0, 1.5),
+                                   12, 3e-3) is None
 
 
 def test_eval_only_restores_checkpoint(tmp_path):
@@ -200,7 +212,11 @@ def test_model_sizes_reach_the_initial_params_and_are_checked():
   assert models.num_layers(uwmmse3) == 3
   narrow = train.init_state(config_lib.TrainConfig(message_dim=6)).params
   assert narrow["uwgnn"]["f1"]["out"]["kernel"].shape == (8, 6)
-  for bad, match in ((dict(model="wcgcn", num_layers=3), "uwmmse only"),
+  deep = train.init_state(config_lib.TrainConfig(model="wcgcn",
+                                                  num_layers=5)).params
+  assert models.num_layers(deep) == 5
+  for bad, match in ((dict(model="regnn", num_layers=3),
+                      "uwgnn, wcgcn, igcnet, uwmmse only"),
                      (dict(model="uwmmse", message_dim=8), "uwgnn only"),
                      (dict(intermediate_dim=0), "int >= 1")):
     with pytest.raises(ValueError, match=match):

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from uwgnn_jax import graphs
+from uwgnn_jax.models import layers
 from uwgnn_jax.models import mlp
 from uwgnn_jax.models import regnn
 from uwgnn_jax.models import uwgnn
@@ -31,9 +32,6 @@ class ModelSpec(NamedTuple):
   supervised: bool  # Trained on WMMSE powers (MSE), not on the sum rate.
   # Unrolled layers the module stands for (Tr-WMMSE runs as many).
   num_layers: Callable[[nn.Module], int]
-  # Layers share one parameter set, so the params cannot record how many
-  # there are: `init` rejects any count but the module's default.
-  shares_layers: bool
   # The zero-initialised output layer of the power head (p = sigmoid of it,
   # p_max / 2 for every user at the start) that `with_random_power_head`
   # can draw instead; None: not offered (REGNN's last filter starts at zero
@@ -49,20 +47,40 @@ _unrolled_layers = lambda module: module.num_layers
 
 MODELS = {
     "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True,
-                       False, _unrolled_layers, True, "f5"),
+                       False, _unrolled_layers, "f5"),
     "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
-                        True, False, _unrolled_layers, False),
+                        True, False, _unrolled_layers),
     "wcgcn": ModelSpec(_graph_model(wcgcn.wcgcn), wcgcn.from_params, True,
-                       False, _unrolled_layers, True, "update"),
+                       False, _unrolled_layers, "update"),
     "igcnet": ModelSpec(_graph_model(wcgcn.igcnet), wcgcn.igcnet_from_params,
-                        True, False, _unrolled_layers, True, "update"),
+                        True, False, _unrolled_layers, "update"),
     # Not unrolled: its filter layers stand in for Tr-WMMSE's iterations.
     "regnn": ModelSpec(_graph_model(regnn.REGNN), regnn.from_params, True,
-                       False, _unrolled_layers, False),
+                       False, _unrolled_layers),
     # Not unrolled; compared with Tr-WMMSE-3 like the graph models.
     "mlp": ModelSpec(lambda num_users, **sizes: mlp.MLP(num_users, **sizes),
-                     mlp.from_params, False, True, lambda module: 3, False),
+                     mlp.from_params, False, True, lambda module: 3),
 }
+
+
+# Models whose layers share one parameter set (depth recorded by a marker).
+SHARED_LAYER_MODELS = ("uwgnn", "wcgcn", "igcnet")
+
+
+def with_depth(params: Params, num_layers: int) -> Params:
+  """The same shared-layer weights unrolled `num_layers` times (a model
+  trained at one depth, run at another). ValueError for other models."""
+  name = model_name(params)
+  if name not in SHARED_LAYER_MODELS:
+    raise ValueError(f"`params` of {name} do not share one parameter set "
+                     f"across layers; only {SHARED_LAYER_MODELS} can be run "
+                     "at another depth.")
+  if type(num_layers) is not int or num_layers < 1:
+    raise ValueError(f"`num_layers` must be an int >= 1; got {num_layers!r}.")
+  tree = {k: v for k, v in params[name].items() if k != layers.DEPTH_MARKER}
+  if num_layers != MODELS[name].default_module(2).num_layers:
+    tree[layers.DEPTH_MARKER] = jnp.zeros((num_layers,), jnp.float32)
+  return {name: tree}
 
 
 def check_model_name(name: str) -> str:
@@ -118,13 +136,7 @@ def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   """Fresh parameters {name: ...} for a model (sizes override defaults)."""
   check_model_name(name)
   spec = MODELS[name]
-  module = spec.default_module(num_users, **sizes)
-  default_layers = spec.default_module(num_users).num_layers if (
-      spec.shares_layers) else None
-  if spec.shares_layers and module.num_layers != default_layers:
-    raise ValueError(
-        f"`num_layers` of {name} must be {default_layers}: its layers share "
-        f"one parameter set, so its params cannot record {module.num_layers}.")
+  spec.default_module(num_users, **sizes)  # Unknown sizes raise here.
   hashable = {k: tuple(v) if isinstance(v, list) else v
               for k, v in sizes.items()}  # Static arguments of the jit.
   return {name: _init_params(name, key, num_users, tuple(sorted(
@@ -199,7 +211,10 @@ def check_params(params: Params) -> None:
 
 
 def num_params(params: Params) -> int:
-  return sum(x.size for x in jax.tree.leaves(params))
+  """Trainable scalars (the unused depth marker of a deeper shared-layer
+  model, `layers.DEPTH_MARKER`, is not counted)."""
+  return sum(leaf.size for path, leaf in jax.tree_util.tree_leaves_with_path(
+      params) if getattr(path[-1], "key", None) != layers.DEPTH_MARKER)
 
 
 def bytes_per_network(params: Params, num_users: int,

@@ -160,3 +160,25 @@ class EdgeMessage(nn.Module):
 
 def concat(*arrays: jax.Array) -> jax.Array:
   return jnp.concatenate(arrays, axis=-1)
+
+
+# The depth marker of models whose layers share one parameter set: those
+# params hold nothing per layer, so a depth other than the default is
+# recorded in the shape of an unused zeros [num_layers] leaf (`from_params`
+# reads sizes back from shapes; orbax refuses zero-size arrays). Its
+# gradient is 0, so training leaves it at zeros.
+DEPTH_MARKER = "depth"
+
+
+def record_depth(module: nn.Module, num_layers: int, default: int) -> None:
+  """Declares the marker in `module` when num_layers != default (so trees of
+  the default depth, and every file written before the marker, are
+  unchanged). Call inside a compact __call__."""
+  if num_layers != default:
+    module.param(DEPTH_MARKER, nn.initializers.zeros, (num_layers,))
+
+
+def recorded_depth(params, default: int) -> int:
+  """The depth `record_depth` wrote into `params` (default if unmarked)."""
+  marker = params.get(DEPTH_MARKER) if hasattr(params, "get") else None
+  return default if marker is None else marker.shape[0]

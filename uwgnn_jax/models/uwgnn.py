@@ -1,7 +1,8 @@
 """UWGNN: WMMSE-unrolled GNN (UWGNN paper; reconstruction in docs/DESIGN.md s.4).
 
 One layer = one WMMSE iteration, built from two cascaded GNN modules with
-MAX aggregation; `num_layers` layers share their parameters. In layer k,
+MAX aggregation; `num_layers` layers (default 3) share their parameters;
+another depth is recorded by `layers.record_depth`. In layer k,
 with node scalars x_i = [H_ii, alpha_i, p_i] and edge features
 e_ij = [H_ij, H_ji]:
 
@@ -23,6 +24,7 @@ from uwgnn_jax.models import layers
 
 NODE_DIM = 3
 EDGE_DIM = 2
+DEFAULT_LAYERS = 3
 
 
 class UWGNN(nn.Module):
@@ -30,12 +32,13 @@ class UWGNN(nn.Module):
   hidden: int = 8
   message: int = 16
   intermediate: int = 4
-  num_layers: int = 3
+  num_layers: int = DEFAULT_LAYERS
 
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
     """graph: DenseGraph or EdgeListGraph; nodes [N, 3] = [H_ii, alpha, p0];
     edges [..., 2] = [H_ij, H_ji] in the graph's edge layout."""
+    layers.record_depth(self, self.num_layers, DEFAULT_LAYERS)
     nodes, edges = layers.gain_features(nodes, edges)
     inter = self.intermediate
     f1 = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM, NODE_DIM,
@@ -62,4 +65,5 @@ def from_params(params) -> UWGNN:
   """The module whose sizes match a UWGNN parameter tree."""
   return UWGNN(hidden=params["f1"]["node_in"]["kernel"].shape[1],
                message=params["f1"]["out"]["kernel"].shape[1],
-               intermediate=params["f2"]["out"]["kernel"].shape[1])
+               intermediate=params["f2"]["out"]["kernel"].shape[1],
+               num_layers=layers.recorded_depth(params, DEFAULT_LAYERS))

@@ -1,6 +1,7 @@
 """WCGCN (Shen et al., JSAC 2021; docs/DESIGN.md s.4).
 
-One graph convolution applied `num_layers` times with shared weights. Node
+One graph convolution applied `num_layers` times (default 3) with shared
+weights; another depth is recorded by `layers.record_depth`. Node
 features x_i = [H_ii, alpha_i, p_i] (p starts at p_max), edge features
 e_ij = [H_ij, H_ji]:
 
@@ -23,17 +24,19 @@ from uwgnn_jax.models import layers
 
 NODE_DIM = 3
 EDGE_DIM = 2
+DEFAULT_LAYERS = 3
 
 
 class WCGCN(nn.Module):
   """Maps a channel graph to canonical powers p [N] in (0, 1)."""
   hidden: int = 16
   message: int = 32
-  num_layers: int = 3
+  num_layers: int = DEFAULT_LAYERS
   aggregation: str = "max"  # Or "max_sum": IGCNet.
 
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
+    layers.record_depth(self, self.num_layers, DEFAULT_LAYERS)
     nodes, edges = layers.gain_features(nodes, edges)
     message = layers.EdgeMessage(self.hidden, self.message, EDGE_DIM,
                                  NODE_DIM, relu_output=True, name="message")
@@ -59,6 +62,7 @@ class WCGCN(nn.Module):
 def from_params(params, aggregation: str = "max") -> WCGCN:
   return WCGCN(hidden=params["message"]["node_in"]["kernel"].shape[1],
                message=params["message"]["out"]["kernel"].shape[1],
+               num_layers=layers.recorded_depth(params, DEFAULT_LAYERS),
                aggregation=aggregation)
 
 

@@ -22,6 +22,8 @@ DEFAULT_LEARNING_RATES = {"mlp": 1e-3}
 DEFAULT_LEARNING_RATE = 3e-3
 # Training SNRs beyond +-150 dB would over- or underflow float32 gains.
 SNR_DB_LIMIT = 150.0
+# Models whose depth `--num_layers` sets (unrolled layers, shared or not).
+LAYERED_MODELS = ("uwgnn", "wcgcn", "igcnet", "uwmmse")
 
 
 class RunKeys(NamedTuple):
@@ -167,15 +169,15 @@ class TrainConfig:
       if not 1.2e-38 <= self.noise_var <= 3.4e38:
         raise ValueError("`noise_var` must lie in float32's normal range; "
                          f"got {self.noise_var}.")
-    for name, model in (("message_dim", "uwgnn"), ("intermediate_dim",
-                                                    "uwgnn"),
-                        ("num_layers", "uwmmse")):
+    for name, sized in (("message_dim", ("uwgnn",)),
+                        ("intermediate_dim", ("uwgnn",)),
+                        ("num_layers", LAYERED_MODELS)):
       value = getattr(self, name)
       if value is None:
         continue
-      if self.model != model:
-        raise ValueError(f"`{name}` sizes {model} only; got {value} for "
-                         f"model {self.model!r}.")
+      if self.model not in sized:
+        raise ValueError(f"`{name}` sizes {', '.join(sized)} only; got "
+                         f"{value} for model {self.model!r}.")
       if type(value) is not int or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value!r}.")
     for name in ("num_users_min", "layout_users", "top_k"):

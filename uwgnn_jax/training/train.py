@@ -268,6 +268,20 @@ def training_targets(config: config_lib.TrainConfig,
   return jnp.zeros(train_set.H.shape[:1])
 
 
+def _collapse_warning(result: evaluation.Evaluation, epoch: int,
+                      learning_rate: float) -> Optional[str]:
+  """A warning if the model gives (almost) no rate on the held-out set: its
+  powers have gone to zero, where the sigmoid head's gradient vanishes and
+  later epochs do not bring it back; else None."""
+  if result.model_rate > 1e-3 * result.wmmse_rate:
+    return None
+  return (f"Warning: after epoch {epoch} the model gives "
+          f"{result.percent_of_wmmse:.2f}% of WMMSE's rate: its powers have "
+          "collapsed to zero, and training does not recover from there. "
+          f"Rerun with a lower --learning_rate than {learning_rate:g} "
+          "(BUILD_NOTES.md, \"Depth\").")
+
+
 def _device_count_warning(checkpoint_row: Optional[dict],
                           device_count: int) -> Optional[str]:
   """A warning if the checkpointed epoch (`checkpoint_row`: its history
@@ -318,6 +332,7 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
     if warning:
       log(warning)
   history = history[:first_epoch]
+  collapse_reported = False
   for epoch in range(first_epoch, config.epochs):
     start = time.perf_counter()
     state, loss = train_epoch(state, train_set, targets,
@@ -332,6 +347,10 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
         f"test {result.model_rate:7.3f} bit/s/Hz = "
         f"{result.percent_of_wmmse:6.2f}% of WMMSE-{config.wmmse_iters}  "
         f"({seconds:.1f} s)")
+    warning = _collapse_warning(result, epoch + 1, config.learning_rate)
+    if warning and not collapse_reported:
+      log(warning)
+      collapse_reported = True
     history.append(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
                         devices=int(mesh.devices.size),
                         processes=jax.process_count(), **result.row()))
