@@ -254,6 +254,14 @@ def test_layer_count_travels_with_the_params():
   p5, p3 = (np.asarray(uwgnn_jax.allocate(t, H4, noise_var=0.1))
             for t in (deeper, shipped))
   assert np.all(np.isfinite(p5)) and not np.array_equal(p5, p3)
+  # Still the shipped weights: the served-SNR warning holds at any depth;
+  # the marker is no layer width (chunk sizes) and a numpy int is a depth.
+  with pytest.warns(UserWarning, match="far outside"):
+    uwgnn_jax.allocate(models.with_depth(shipped, 5), H4 * 1e4,
+                       noise_var=0.1)
+  assert models.bytes_per_network(models.with_depth(shipped, 200), 100) == \
+      models.bytes_per_network(shipped, 100)
+  assert models.num_layers(models.with_depth(shipped, np.int64(4))) == 4
   with pytest.raises(ValueError, match="uwmmse do not share"):
     models.with_depth(models.init("uwmmse", jax.random.PRNGKey(0), 4), 5)
   with pytest.raises(ValueError, match="`num_layers` must be an int >= 1"):

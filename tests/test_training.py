@@ -215,6 +215,8 @@ def test_model_sizes_reach_the_initial_params_and_are_checked():
   deep = train.init_state(config_lib.TrainConfig(model="wcgcn",
                                                   num_layers=5)).params
   assert models.num_layers(deep) == 5
+  assert evaluation.num_layers_of(config_lib.TrainConfig(
+      model="wcgcn", num_layers=5)) == 5
   for bad, match in ((dict(model="regnn", num_layers=3),
                       "uwgnn, wcgcn, igcnet, uwmmse only"),
                      (dict(model="uwmmse", message_dim=8), "uwgnn only"),

@@ -10,8 +10,6 @@ import os
 from typing import Optional
 import weakref
 
-import jax
-
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 
@@ -39,7 +37,7 @@ def pretrained(name: str) -> models.Params:
   params = params_io.load_params(os.path.join(_FOLDER, name + ".msgpack"))
   served = pretrained_info(name).get("served_direct_snr_db")
   if served is not None:
-    leaf = jax.tree.leaves(params)[0]
+    leaf = _weights_leaf(params)
     _HANDED_OUT[id(leaf)] = (weakref.ref(leaf), tuple(served))
     weakref.finalize(leaf, _HANDED_OUT.pop, id(leaf), None)
   return params
@@ -49,11 +47,18 @@ def served_snr_db(params) -> Optional[tuple]:
   """(low, high) dB: the per-network median direct-link SNR
   H_ii^2 p_max / sigma^2 of the networks these params were trained and
   verified on, if they are (unchanged) shipped params; else None."""
-  leaves = jax.tree.leaves(params)
-  entry = _HANDED_OUT.get(id(leaves[0])) if leaves else None
-  if entry is None or entry[0]() is not leaves[0]:
+  leaf = _weights_leaf(params)
+  entry = _HANDED_OUT.get(id(leaf)) if leaf is not None else None
+  if entry is None or entry[0]() is not leaf:
     return None
   return entry[1]
+
+
+def _weights_leaf(params):
+  """The first weight of a tree (not the depth marker, so that shipped
+  weights run at another depth, `models.with_depth`, are still known)."""
+  leaves = models.weight_leaves(params)
+  return leaves[0] if leaves else None
 
 
 def pretrained_info(name: str) -> dict:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Optional
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from uwgnn_jax import graphs
 from uwgnn_jax.models import layers
@@ -75,11 +76,12 @@ def with_depth(params: Params, num_layers: int) -> Params:
     raise ValueError(f"`params` of {name} do not share one parameter set "
                      f"across layers; only {SHARED_LAYER_MODELS} can be run "
                      "at another depth.")
-  if type(num_layers) is not int or num_layers < 1:
+  if isinstance(num_layers, (bool, np.bool_)) or not isinstance(
+      num_layers, (int, np.integer)) or num_layers < 1:
     raise ValueError(f"`num_layers` must be an int >= 1; got {num_layers!r}.")
   tree = {k: v for k, v in params[name].items() if k != layers.DEPTH_MARKER}
   if num_layers != MODELS[name].default_module(2).num_layers:
-    tree[layers.DEPTH_MARKER] = jnp.zeros((num_layers,), jnp.float32)
+    tree[layers.DEPTH_MARKER] = jnp.zeros((int(num_layers),), jnp.float32)
   return {name: tree}
 
 
@@ -210,11 +212,16 @@ def check_params(params: Params) -> None:
   _VALID_SIGNATURES.add(signature)
 
 
+def weight_leaves(params: Params) -> list:
+  """Every leaf but the depth marker of a deeper shared-layer model
+  (`layers.DEPTH_MARKER`: unused, its shape is a layer count)."""
+  return [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(params)
+          if getattr(path[-1], "key", None) != layers.DEPTH_MARKER]
+
+
 def num_params(params: Params) -> int:
-  """Trainable scalars (the unused depth marker of a deeper shared-layer
-  model, `layers.DEPTH_MARKER`, is not counted)."""
-  return sum(leaf.size for path, leaf in jax.tree_util.tree_leaves_with_path(
-      params) if getattr(path[-1], "key", None) != layers.DEPTH_MARKER)
+  """Trainable scalars (the depth marker is not counted)."""
+  return sum(leaf.size for leaf in weight_leaves(params))
 
 
 def bytes_per_network(params: Params, num_users: int,
@@ -222,7 +229,7 @@ def bytes_per_network(params: Params, num_users: int,
   """float32 working set of one forward pass: its widest [K, K, F] edge
   tensor (the MLP: its input), or with `top_k` the network's H and its
   widest [K k, F] edge tensor, to size the chunks `allocate` runs."""
-  widest = max(x.shape[-1] for x in jax.tree.leaves(params) if x.ndim)
+  widest = max(x.shape[-1] for x in weight_leaves(params) if x.ndim)
   if not MODELS[model_name(params)].is_graph_model:
     return 4 * num_users * num_users
   if top_k is not None:

@@ -230,4 +230,5 @@ def all_zero_networks(params, dataset: data.Dataset,
 def num_layers_of(config: config_lib.TrainConfig) -> int:
   """Unrolled layers of the model a config trains."""
   return models.num_layers(
-      models.init(config.model, jax.random.PRNGKey(0), config.num_users))
+      models.init(config.model, jax.random.PRNGKey(0), config.num_users,
+                  **config.model_sizes))
