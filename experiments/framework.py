@@ -185,7 +185,8 @@ CACHE_VERSION = 2  # 2: gain features floored at H^2 = 0.1.
 # TrainConfig fields added after CACHE_VERSION 2's models were trained:
 # left out of the key while at their default, so those models stay cached.
 FIELDS_ADDED_SINCE_VERSION = {"num_users_min": None, "layout_users": None,
-                              "top_k": None, "head_init": "zero"}
+                              "top_k": None, "head_init": "zero",
+                              "init_params": None}
 
 
 def config_hash(config: config_lib.TrainConfig) -> str:

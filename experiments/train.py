@@ -78,6 +78,10 @@ _HELP = {
                     "resized to --users (pairs kept or added).",
     "top_k": "Graph models train and are scored on each receiver's top_k "
              "strongest interferers (what allocate(..., top_k=) runs).",
+    "init_params": "Start from trained weights (fine-tune): a params "
+                   ".msgpack from --export_params or a shipped name "
+                   "(uwgnn); same model and sizes, shared layers unrolled "
+                   "to --num_layers.",
     "head_init": "The power head's output layer at the start: zero (every "
                  "user at p_max / 2) or random (breaks the uniform start "
                  "that can stall at full power; BUILD_NOTES.md).",
@@ -97,6 +101,8 @@ def _define_config_flags() -> dict:
       default, define = None, flags.DEFINE_float
     elif field.type == Optional[int]:
       define = flags.DEFINE_integer
+    elif field.type == Optional[str]:
+      define = flags.DEFINE_string
     elif name in _CHOICES:
       holders[name] = flags.DEFINE_enum(flag, default, _CHOICES[name],
                                         _HELP[name])

@@ -4,11 +4,13 @@ import dataclasses
 import json
 import os
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax.training import config as config_lib
@@ -73,6 +75,34 @@ def test_a_collapse_to_zero_power_is_reported():
   for rate in (1.5, 6.5):
     assert train._collapse_warning(evaluation.Evaluation(rate, 6.6, 4.0, 1.5),
                                    12, 3e-3) is None
+
+
+def test_a_run_can_start_from_trained_weights(tmp_path):
+  """init_params: a file or a shipped name, the same model and sizes
+  (shared layers unrolled to the run's depth), checked before training."""
+  shipped = uwgnn_jax.pretrained("uwgnn")
+  path = str(tmp_path / "start.msgpack")
+  params_io.save_params(path, shipped)
+  for source in (path, "uwgnn"):
+    start = train.init_state(dataclasses.replace(
+        TINY, init_params=source)).params
+    chex.assert_trees_all_equal(start, shipped)
+  deeper = train.init_state(dataclasses.replace(
+      TINY, init_params=path, num_layers=5)).params
+  chex.assert_trees_all_equal(deeper, models.with_depth(shipped, 5))
+  for bad, match in ((dict(init_params="uwgnn", model="wcgcn"),
+                      "holds uwgnn params; this run trains wcgcn"),
+                     (dict(init_params=path, message_dim=6), "other sizes")):
+    with pytest.raises(ValueError, match=match):
+      train.init_state(dataclasses.replace(TINY, **bad))
+  for bad, match in ((dict(init_params=str(tmp_path / "none.msgpack")),
+                      "a params file or a shipped model's name"),
+                     (dict(init_params=path, head_init="random"),
+                      "cannot be combined")):
+    with pytest.raises(ValueError, match=match):
+      dataclasses.replace(TINY, **bad)
+  assert dataclasses.replace(TINY, init_params=path).program_key == \
+      TINY.program_key
 
 
 def test_eval_only_restores_checkpoint(tmp_path):

@@ -3,12 +3,14 @@
 import dataclasses
 import json
 import math
+import os
 from typing import NamedTuple, Optional
 
 import jax
 
 from uwgnn_jax import channels
 from uwgnn_jax import models
+from uwgnn_jax import pretrained_params
 
 CHANNELS = ("rayleigh", "rician", "sparse", "mobility", "geometric",
             "spatial")
@@ -117,6 +119,11 @@ class TrainConfig:
   # that can stall training at full power (BUILD_NOTES.md, "The full-power
   # trap"); graph models with a power head only.
   head_init: str = "zero"
+  # Start from trained weights instead of a fresh draw (fine-tuning): a
+  # params .msgpack (`--export_params`) or a shipped name ("uwgnn"); the
+  # model and its sizes must match, except that shared-layer weights are
+  # unrolled to this run's num_layers (`models.with_depth`).
+  init_params: Optional[str] = None
 
   def __post_init__(self):
     models.check_model_name(self.model)
@@ -133,6 +140,15 @@ class TrainConfig:
         self.model].power_head:
       raise ValueError(f"`head_init`='random' needs a model with a power "
                        f"head; got {self.model!r}.")
+    if self.init_params is not None:
+      if not isinstance(self.init_params, str) or not (
+          os.path.isfile(self.init_params) or self.init_params in
+          pretrained_params.available()):
+        raise ValueError("`init_params` must be a params file or a shipped "
+                         f"model's name; got {self.init_params!r}.")
+      if self.head_init != "zero":
+        raise ValueError("`head_init` draws a fresh start; it cannot be "
+                         f"combined with `init_params` ({self.init_params!r}).")
     if self.lr_schedule not in LR_SCHEDULES:
       raise ValueError(f"`lr_schedule` must be one of {LR_SCHEDULES}; "
                        f"got {self.lr_schedule!r}.")
@@ -239,8 +255,8 @@ class TrainConfig:
   @property
   def program_key(self) -> "TrainConfig":
     """This config with the fields that only choose data (channel, noise,
-    weights, seed, test size) or the start (head_init) at their defaults:
-    two configs with one key train with the same compiled program
+    weights, seed, test size) or the start (head_init, init_params) at
+    their defaults: two configs with one key train with the same compiled program
     (`train.make_train_epoch`). `epochs` enters the program only as the
     cosine schedule's length, so at a constant rate it is left out too
     (a run and its one-epoch start share their program)."""
@@ -281,5 +297,5 @@ DATA_FIELDS = ("channel", "noise_var", "p_max", "weighted", "test_size",
                "speed", "elapsed_time", "density", "density_max",
                "fixed_layout", "snr_db_min", "snr_db_max", "layout_users")
 # Fields that only choose the starting parameters.
-INIT_FIELDS = ("head_init",)
+INIT_FIELDS = ("head_init", "init_params")
 _DEFAULT_CONFIG = TrainConfig()

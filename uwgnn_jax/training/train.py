@@ -22,6 +22,7 @@ import optax
 
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax import pretrained_params
 from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
@@ -58,11 +59,35 @@ def init_state(config: config_lib.TrainConfig) -> TrainState:
   init_key = config_lib.run_keys(config.seed).init
   params = models.init(config.model, init_key, config.num_users,
                        **config.model_sizes)
+  if config.init_params is not None:
+    params = _starting_params(config.init_params, params)
   if config.head_init == "random":
     params = models.with_random_power_head(
         params, jax.random.fold_in(init_key, 1))
   opt_state = make_optimizer(config).init(params)
   return TrainState(jnp.zeros((), jnp.int32), params, opt_state)
+
+
+def _starting_params(source: str, fresh: models.Params) -> models.Params:
+  """The weights of `source` (a params file or a shipped name) in the
+  place of `fresh`: same model and sizes (shared-layer weights are
+  unrolled to fresh's depth), else ValueError naming both."""
+  name = models.model_name(fresh)
+  loaded = (pretrained_params.pretrained(source)
+            if source in pretrained_params.available() and
+            not os.path.isfile(source) else params_io.load_params(source))
+  if models.model_name(loaded) != name:
+    raise ValueError(f"`init_params` {source!r} holds "
+                     f"{models.model_name(loaded)} params; this run trains "
+                     f"{name}.")
+  if name in models.SHARED_LAYER_MODELS:
+    loaded = models.with_depth(loaded, models.num_layers(fresh))
+  shapes = lambda tree: jax.tree.map(lambda x: (x.shape, str(x.dtype)), tree)
+  if shapes(loaded) != shapes(fresh):
+    raise ValueError(f"`init_params` {source!r} are {name} params of other "
+                     "sizes than this run's (message/intermediate widths, "
+                     "layers, or K for the MLP).")
+  return loaded
 
 
 def loss_fn(params, H, weights, targets, supervised: bool,
