@@ -348,6 +348,8 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
   train_epoch = make_train_epoch(config, mesh)
   log(f"Training {config.model} {parallel.describe(mesh)}.")
   first_epoch = int(state.step) // config.steps_per_epoch
+  if not first_epoch and config.init_params is not None:
+    log(f"Starting from the weights of {config.init_params}.")
   if first_epoch:
     log(f"Resuming {config.model} from epoch {first_epoch} "
         f"(step {int(state.step)}) in {workdir}.")
