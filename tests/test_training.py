@@ -92,7 +92,9 @@ def test_a_run_can_start_from_trained_weights(tmp_path):
   chex.assert_trees_all_equal(deeper, models.with_depth(shipped, 5))
   for bad, match in ((dict(init_params="uwgnn", model="wcgcn"),
                       "holds uwgnn params; this run trains wcgcn"),
-                     (dict(init_params=path, message_dim=6), "other sizes")):
+                     # K = 20: the init program the sizes test compiles.
+                     (dict(init_params=path, message_dim=6, num_users=20),
+                      "other sizes")):
     with pytest.raises(ValueError, match=match):
       train.init_state(dataclasses.replace(TINY, **bad))
   for bad, match in ((dict(init_params=str(tmp_path / "none.msgpack")),
