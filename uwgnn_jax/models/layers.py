@@ -180,5 +180,5 @@ def record_depth(module: nn.Module, num_layers: int, default: int) -> None:
 
 def recorded_depth(params, default: int) -> int:
   """The depth `record_depth` wrote into `params` (default if unmarked)."""
-  marker = params.get(DEPTH_MARKER) if hasattr(params, "get") else None
+  marker = params.get(DEPTH_MARKER)
   return default if marker is None else marker.shape[0]

@@ -256,8 +256,8 @@ class TrainConfig:
   def program_key(self) -> "TrainConfig":
     """This config with the fields that only choose data (channel, noise,
     weights, seed, test size) or the start (head_init, init_params) at
-    their defaults: two configs with one key train with the same compiled program
-    (`train.make_train_epoch`). `epochs` enters the program only as the
+    their defaults: two configs with one key train with the same compiled
+    program (`train.make_train_epoch`). `epochs` enters the program only as the
     cosine schedule's length, so at a constant rate it is left out too
     (a run and its one-epoch start share their program)."""
     fields = DATA_FIELDS + INIT_FIELDS + (
