@@ -22,6 +22,7 @@ from experiments import uwgnn_fig9
 from experiments import uwgnn_table1
 from experiments import uwgnn_table2
 from experiments import uwmmse_fig2b
+from experiments import uwmmse_depth
 from experiments import uwmmse_fig2c
 from experiments import uwmmse_table1
 
@@ -29,8 +30,8 @@ EXPERIMENTS = {e.name: e for e in (
     uwgnn_table2.EXPERIMENT, uwgnn_fig4.EXPERIMENT, uwgnn_fig5.EXPERIMENT,
     uwgnn_fig6.EXPERIMENT, uwgnn_fig9.EXPERIMENT, uwgnn_fig7.EXPERIMENT,
     uwgnn_table1.EXPERIMENT, uwgnn_fig10.EXPERIMENT, uwgnn_fig3.EXPERIMENT,
-    uwmmse_table1.EXPERIMENT, uwmmse_fig2b.EXPERIMENT,
-    uwmmse_fig2c.EXPERIMENT)}
+    uwmmse_table1.EXPERIMENT, uwmmse_depth.EXPERIMENT,
+    uwmmse_fig2b.EXPERIMENT, uwmmse_fig2c.EXPERIMENT)}
 
 
 def selected(only) -> list:

@@ -160,6 +160,39 @@ def uwmmse_shift(results: dict, x_name: str, x_label: str) -> str:
       "\n\nMean sum rate (bit/s/Hz), then % of WMMSE-100.")
 
 
+def _depth_tables(rows: list, summary: dict, first: str) -> str:
+  depths = sorted({int(n.split("_")[-1]) for n in summary})
+  per_row = table(
+      [first, *(f"{name}-{d}" for d in depths
+                for name in ("UWMMSE", "Tr-WMMSE"))],
+      [[r["seed"], *(r[f"{name}_{d}"] for d in depths
+                     for name in ("uwmmse", "truncated_wmmse"))]
+       for r in rows])
+  over_rows = table(
+      ["", "mean", "std", "min", "max", ">= 100%"],
+      [[f"{label}-{d}", *(summary[f"{name}_{d}"][c]
+                          for c in ("mean", "std", "min", "max",
+                                    "at_least_100"))]
+       for d in depths for name, label in (("uwmmse", "UWMMSE"),
+                                           ("truncated_wmmse", "Tr-WMMSE"))])
+  return f"{per_row}\n\n{over_rows}"
+
+
+def uwmmse_depth(results: dict) -> str:
+  """UWMMSE and Tr-WMMSE at each depth on each static layout, and on
+  random layouts per seed, each with its summary."""
+  paper = results["paper"]
+  return (
+      "**Static layouts** (one per seed, UWMMSE trained on it)\n\n" +
+      _depth_tables(results["rows"], results["summary"], "layout (seed)") +
+      "\n\n**Random layouts** (Ro-UWMMSE, unseen test layouts)\n\n" +
+      _depth_tables(results["random_rows"], results["random_summary"],
+                    "seed") +
+      "\n\n% of WMMSE-100 on each run's test channels; the paper (its "
+      f"layout, 4 layers): UWMMSE {paper['uwmmse']:.2f}, Tr-WMMSE-4 "
+      f"{paper['truncated_wmmse']:.2f}.")
+
+
 RENDERERS = {
     "uwgnn_table1": table1, "uwgnn_table2": table2, "uwgnn_fig3": fig3,
     "uwgnn_fig4": fig4, "uwgnn_fig5": lambda r: panels(r, "x"),
@@ -167,6 +200,7 @@ RENDERERS = {
     "uwgnn_fig7": fig7,
     "uwgnn_fig9": lambda r: _shift_table(r["rows"], "speed"),
     "uwgnn_fig10": fig10, "uwmmse_table1": uwmmse_table1,
+    "uwmmse_depth": uwmmse_depth,
     "uwmmse_fig2b": lambda r: uwmmse_shift(r, "density", "d"),
     "uwmmse_fig2c": lambda r: uwmmse_shift(r, "users", "N")}
 

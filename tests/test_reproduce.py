@@ -40,7 +40,8 @@ EXPECTED_PLOTS = {
     "uwgnn_fig5": ["fig5.png"], "uwgnn_fig6": ["fig6.png"],
     "uwgnn_fig7": ["fig7.png"], "uwgnn_fig9": ["fig9.png"],
     "uwgnn_fig10": ["fig10.png"], "uwmmse_table1": ["table1.png", "fig2a.png"],
-    "uwmmse_fig2b": ["fig2b.png"], "uwmmse_fig2c": ["fig2c.png"]}
+    "uwmmse_depth": ["depth.png"], "uwmmse_fig2b": ["fig2b.png"],
+    "uwmmse_fig2c": ["fig2c.png"]}
 
 
 def test_every_experiment_writes_results_and_plots(quick_run):
@@ -101,6 +102,30 @@ def test_scores_are_percentages_of_wmmse_on_shared_sets(quick_run):
   assert table1["wmmse"]["box"]["mean"] == pytest.approx(
       table1["wmmse"]["sum_rate"], rel=1e-4)
   assert table1["uwmmse"]["train_seconds"] > 0
+
+
+def test_uwmmse_depth_at_the_papers_depth_is_table1s_model(quick_run):
+  out, _ = quick_run
+  results = {}
+  for name in ("uwmmse_table1", "uwmmse_depth"):
+    with open(out / "results" / name / "results.json") as f:
+      results[name] = json.load(f)
+  table1 = {r["method"]: r for r in results["uwmmse_table1"]["results"]["rows"]}
+  (row,) = results["uwmmse_depth"]["results"]["rows"]  # Quick: one layout.
+  assert row["uwmmse_4"] == pytest.approx(table1["uwmmse"]["percent"],
+                                          rel=1e-6)
+  assert row["truncated_wmmse_4"] == pytest.approx(
+      table1["truncated_wmmse"]["percent"], rel=1e-5)
+  # The static model is Table 1's cached file, not a retraining; the
+  # random-layout one is its own, scored on other (unseen) layouts.
+  used = results["uwmmse_depth"]["models"]
+  assert len(used) == 2
+  assert len(set(used) & set(results["uwmmse_table1"]["models"])) == 1
+  (random_row,) = results["uwmmse_depth"]["results"]["random_rows"]
+  assert random_row["wmmse_rate"] != row["wmmse_rate"]
+  summary = results["uwmmse_depth"]["results"]["summary"]["uwmmse_4"]
+  assert summary["mean"] == summary["min"] == row["uwmmse_4"]
+  assert summary["at_least_100"] == int(row["uwmmse_4"] >= 100.0)
 
 
 def test_fig7_sparse_panels_keep_the_best_random_head_start(quick_run):
