@@ -4,15 +4,16 @@ r"""UWMMSE on static layouts: how depth and layout set its % of WMMSE-100.
 
 Not a figure of the paper: a measurement of why Table 1's UWMMSE (4
 layers, its paper's) stays below the paper's 100.3% of WMMSE-100 (83.21 /
-82.94). For each of N static layouts (seed s's; Table 1's is seed 0's),
-UWMMSE is trained on fading draws of that layout at 4 (the paper's), 6
-and 8 unrolled layers, and scored on 6,400 test channels of it beside
-Tr-WMMSE at the same depths. The paper's layout is not published: its
-Tr-WMMSE-4 reached 92.2% of WMMSE-100 (76.49 / 82.94), seed 0's 88.4%, so
-the first plot puts each layout's UWMMSE-4 against its Tr-WMMSE-4, with
-the paper's point. Ro-UWMMSE (trained on random layouts, a new layout per
-network) is trained at the same depths and seeds and scored on 2,000
-networks of layouts it never saw.
+82.94). For each of N static layouts (--seeds, default 5; seed s draws
+layout s, and Table 1's is seed 0's), UWMMSE is trained on fading draws
+of that layout at 4 (the paper's), 6 and 8 unrolled layers, and scored on
+6,400 test channels of it beside Tr-WMMSE at the same depths. The paper's
+layout is not published: its Tr-WMMSE-4 reached 92.2% of WMMSE-100
+(76.49 / 82.94), seed 0's 88.4%, so the first plot puts each layout's
+UWMMSE-4 against its Tr-WMMSE-4, with the paper's point. Ro-UWMMSE
+(trained on random layouts, a new layout per network) is trained at the
+same depths and seeds and scored on 2,000 networks of layouts it never
+saw.
 """
 
 from uwgnn_jax import wmmse_algorithm
@@ -25,7 +26,6 @@ from experiments import uwmmse_table1
 PAPER_DEPTH = 4
 DEPTHS = (PAPER_DEPTH, 6, 8)
 QUICK_DEPTHS = (PAPER_DEPTH,)  # The quick run shares Table 1's model.
-DEFAULT_LAYOUTS = 8
 # The paper's Table 1: Tr-WMMSE-4 and UWMMSE as % of WMMSE-100.
 PAPER = dict(truncated_wmmse=100.0 * 76.49 / 82.94,
              uwmmse=100.0 * 83.21 / 82.94)
@@ -130,8 +130,7 @@ def plot(results: dict, out_dir: str) -> list:
 
 
 EXPERIMENT = framework.Experiment(
-    "uwmmse_depth", "UWMMSE on static layouts: depth and layout", run, plot,
-    default_seeds=DEFAULT_LAYOUTS)
+    "uwmmse_depth", "UWMMSE on static layouts: depth and layout", run, plot)
 
 if __name__ == "__main__":
   framework.main(EXPERIMENT)
