@@ -19,6 +19,8 @@ SETTINGS = {  # name: (sampler, noise_var, weighted, lowest % of WMMSE-100)
     "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 96.0),
     "uwmmse": (lambda k: channels.geometric(k, 20),
                channels.GEOMETRIC_NOISE_VAR, False, 94.0),
+    "uwmmse_layers6": (lambda k: channels.geometric(k, 20),
+                       channels.GEOMETRIC_NOISE_VAR, False, 94.0),
     "uwgnn_spatial": (lambda k: channels.spatial(k, 20),
                       channels.GEOMETRIC_NOISE_VAR, False, 98.0),
 }
@@ -57,6 +59,10 @@ def test_metadata_records_training_and_verification(name):
   info = uwgnn_jax.pretrained_info(name)
   assert info["config"]["model"] == name.split("_")[0]
   assert info["config"]["weighted"] == SETTINGS[name][2]
+  # The depth it was trained at is the depth the file holds.
+  trained_depth = info["config"].get("num_layers")
+  if trained_depth is not None:
+    assert models.num_layers(uwgnn_jax.pretrained(name)) == trained_depth
   low, high = info["served_direct_snr_db"]
   assert low < high
   rows = info["verified"]["rows"]
