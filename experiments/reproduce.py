@@ -21,8 +21,8 @@ from experiments import uwgnn_fig7
 from experiments import uwgnn_fig9
 from experiments import uwgnn_table1
 from experiments import uwgnn_table2
-from experiments import uwmmse_fig2b
 from experiments import uwmmse_depth
+from experiments import uwmmse_fig2b
 from experiments import uwmmse_fig2c
 from experiments import uwmmse_table1
 

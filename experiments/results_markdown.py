@@ -161,6 +161,8 @@ def uwmmse_shift(results: dict, x_name: str, x_label: str) -> str:
 
 
 def _depth_tables(rows: list, summary: dict, first: str) -> str:
+  """uwmmse_depth's rows (one per seed: UWMMSE and Tr-WMMSE at each
+  depth), then their summary over seeds."""
   depths = sorted({int(n.split("_")[-1]) for n in summary})
   per_row = table(
       [first, *(f"{name}-{d}" for d in depths

@@ -1,4 +1,4 @@
-r"""UWMMSE on static layouts: how depth and layout set its % of WMMSE-100.
+r"""UWMMSE and Ro-UWMMSE: how depth and layout set their % of WMMSE-100.
 
     python -m experiments.uwmmse_depth [--quick] [--seeds=N]
 
@@ -13,7 +13,8 @@ layout is not published: its Tr-WMMSE-4 reached 92.2% of WMMSE-100
 UWMMSE-4 against its Tr-WMMSE-4, with the paper's point. Ro-UWMMSE
 (trained on random layouts, a new layout per network) is trained at the
 same depths and seeds and scored on 2,000 networks of layouts it never
-saw.
+saw. A seed sets a run's layout, initial weights and fading draws alike,
+so the spread over seeds is layout and training noise together.
 """
 
 from uwgnn_jax import wmmse_algorithm
@@ -37,13 +38,16 @@ RANDOM_LAYOUTS = dict(num_users=20, channel="geometric", epochs=80,
 
 def _config(ctx: framework.Context, seed: int, depth: int,
             layout: dict = uwmmse_table1.LAYOUT):
-  # The paper's depth is the config default, so that seed 0's static
-  # model is Table 1's (one cache entry).
+  """UWMMSE's config at `depth` layers on `layout` (static by default).
+  The paper's depth stays the config default (num_layers None), so that
+  seed 0's static model is Table 1's: one cache entry."""
   return ctx.config(model="uwmmse", seed=seed, num_layers=(
       None if depth == PAPER_DEPTH else depth), **layout)
 
 
 def _truncated_percent(dataset, iterations: int, wmmse_rate: float) -> float:
+  """Tr-WMMSE-`iterations` as % of `wmmse_rate` (the set's WMMSE-100 mean
+  sum rate, bit/s/Hz) on the dataset's canonical channels."""
   rate = evaluation.mean_rate(
       lambda h, a: wmmse_algorithm.canonical_powers(h, a, iterations),
       dataset)
@@ -112,28 +116,32 @@ def plot(results: dict, out_dir: str) -> list:
                  [results["paper"]["uwmmse"]], "*", ms=12,
                  label="paper (its layout)")
   layout_ax.axhline(100.0, color="gray", lw=0.8, ls="--")
-  layout_ax.set_xlabel("Tr-WMMSE-4 (% of WMMSE-100)")
-  layout_ax.set_ylabel("UWMMSE, 4 layers (% of WMMSE-100)")
-  layout_ax.set_title("the layout: 4 layers", fontsize=10)
+  layout_ax.set_xlabel(f"Tr-WMMSE-{PAPER_DEPTH} (% of WMMSE-100)")
+  layout_ax.set_ylabel(f"UWMMSE, {PAPER_DEPTH} layers (% of WMMSE-100)")
+  layout_ax.set_title(f"static layouts, {PAPER_DEPTH} layers (the paper's)",
+                      fontsize=10)
   layout_ax.grid(alpha=0.3)
   layout_ax.legend(fontsize=7)
 
-  def curve(name, of=summary):
+  def curve(name, of):
     return (depths, [of[f"{name}_{d}"]["mean"] for d in depths],
             [of[f"{name}_{d}"]["std"] for d in depths])
 
+  random_summary = results["random_summary"]
   plots.line_panel(
-      depth_ax, {"uwmmse": curve("uwmmse"),
-                 "truncated_wmmse": curve("truncated_wmmse"),
-                 "ro_uwmmse (random layouts)": curve(
-                     "uwmmse", results["random_summary"])},
+      depth_ax, {"uwmmse, static layouts": curve("uwmmse", summary),
+                 "Tr-WMMSE, static layouts": curve("truncated_wmmse",
+                                                   summary),
+                 "ro_uwmmse, random layouts": curve("uwmmse", random_summary),
+                 "Tr-WMMSE, random layouts": curve("truncated_wmmse",
+                                                   random_summary)},
       "unrolled layers", f"the depth: mean +- std over {len(rows)} seeds",
       paper={"uwmmse": ([PAPER_DEPTH], [results["paper"]["uwmmse"]])})
   return [plots.save(fig, out_dir, "depth.png")]
 
 
 EXPERIMENT = framework.Experiment(
-    "uwmmse_depth", "UWMMSE on static layouts: depth and layout", run, plot)
+    "uwmmse_depth", "UWMMSE and Ro-UWMMSE: depth and layout", run, plot)
 
 if __name__ == "__main__":
   framework.main(EXPERIMENT)

@@ -31,6 +31,7 @@ import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
 from uwgnn_jax import units
+from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
 from uwgnn_jax.training import data
 from uwgnn_jax.training import evaluation
@@ -62,11 +63,15 @@ _OUT = flags.DEFINE_string("out_dir", None,
                            "Output folder; default results/verify_<name>.")
 
 
-def _info_path() -> str:
+def _params_path() -> str:
   if _PARAMS.value is None:
     return os.path.join(os.path.dirname(uwgnn_jax.__file__), "pretrained",
-                        _MODEL.value + ".json")
-  return os.path.splitext(_PARAMS.value)[0] + ".json"
+                        _MODEL.value + ".msgpack")
+  return _PARAMS.value
+
+
+def _info_path() -> str:
+  return os.path.splitext(_params_path())[0] + ".json"
 
 
 def load() -> tuple:
@@ -170,7 +175,9 @@ def main(argv):
       sys.argv[1:])
   results_io.write(out_dir, dict(name=label, snr_db=snrs, users=sizes,
                                  test_size=test_size, top_k=top_k,
-                                 command=command),
+                                 command=command,
+                                 params_sha256=checkpoints.file_sha256(
+                                     _params_path())),
                    dict(rows=rows), time.perf_counter() - start)
   plot(rows, label, os.path.join(out_dir, "snr.png"))
   if _WRITE_METADATA.value:

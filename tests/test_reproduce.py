@@ -121,11 +121,43 @@ def test_uwmmse_depth_at_the_papers_depth_is_table1s_model(quick_run):
   used = results["uwmmse_depth"]["models"]
   assert len(used) == 2
   assert len(set(used) & set(results["uwmmse_table1"]["models"])) == 1
-  (random_row,) = results["uwmmse_depth"]["results"]["random_rows"]
-  assert random_row["wmmse_rate"] != row["wmmse_rate"]
+  config = results["uwmmse_depth"]["config"]
+  assert json.loads(config["static"])["fixed_layout"]
+  assert not json.loads(config["random"])["fixed_layout"]
   summary = results["uwmmse_depth"]["results"]["summary"]["uwmmse_4"]
   assert summary["mean"] == summary["min"] == row["uwmmse_4"]
   assert summary["at_least_100"] == int(row["uwmmse_4"] >= 100.0)
+
+
+def test_uwmmse_depth_configs_and_tables():
+  """Full-size configs (not trained here): the paper's depth is Table 1's
+  cache entry, other depths are their own; two depths render."""
+  from experiments import framework  # pylint: disable=g-import-not-at-top
+  from experiments import results_markdown  # pylint: disable=g-import-not-at-top
+  from experiments import uwmmse_depth  # pylint: disable=g-import-not-at-top
+  from experiments import uwmmse_table1  # pylint: disable=g-import-not-at-top
+  ctx = framework.Context("uwmmse_depth", False, "unused")
+  table1 = ctx.config(model="uwmmse", **uwmmse_table1.LAYOUT)
+  assert uwmmse_depth._config(ctx, 0, 4) == table1
+  deeper = uwmmse_depth._config(ctx, 0, 6)
+  assert deeper.num_layers == 6 and deeper.fixed_layout
+  assert framework.config_hash(deeper) != framework.config_hash(table1)
+  random = uwmmse_depth._config(ctx, 1, 4, uwmmse_depth.RANDOM_LAYOUTS)
+  assert not random.fixed_layout and random.seed == 1
+  rows = [dict(seed=0, uwmmse_4=98.0, truncated_wmmse_4=88.0,
+               uwmmse_6=101.0, truncated_wmmse_6=91.0),
+          dict(seed=1, uwmmse_4=97.0, truncated_wmmse_4=92.0,
+               uwmmse_6=99.0, truncated_wmmse_6=94.0)]
+  summary = uwmmse_depth._summary(rows, (4, 6))
+  assert summary["uwmmse_6"]["mean"] == 100.0
+  assert summary["uwmmse_6"]["at_least_100"] == 1
+  assert (summary["truncated_wmmse_4"]["min"],
+          summary["truncated_wmmse_4"]["max"]) == (88.0, 92.0)
+  text = results_markdown.uwmmse_depth(dict(
+      rows=rows, summary=summary, random_rows=rows, random_summary=summary,
+      paper=uwmmse_depth.PAPER))
+  assert "| 0 | 98.00 | 88.00 | 101.00 | 91.00 |" in text
+  assert "| UWMMSE-6 | 100.00 | 1.41 | 99.00 | 101.00 | 1 |" in text
 
 
 def test_fig7_sparse_panels_keep_the_best_random_head_start(quick_run):
