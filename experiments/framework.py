@@ -222,7 +222,8 @@ def trained(config: config_lib.TrainConfig, cache_dir: str,
   start = time.perf_counter()
   every = max(1, config.epochs // 5)
   state, result = train.train_and_evaluate(
-      config, run_dir, log=lambda line: None,
+      config, run_dir, log=train.warnings_only(
+          lambda line: log(f"  {config.model} K={config.num_users}: {line}")),
       on_epoch=lambda epoch, state, loss: (
           epoch % every == 0 and log(f"  {config.model} K={config.num_users}"
                                      f" epoch {epoch}/{config.epochs}")))

@@ -102,3 +102,17 @@ def test_seeds_come_from_the_flag_then_the_experiment_then_the_sizes():
   assert seeds(False, None, 1) == 1 and seeds(False, 3, 1) == 3
   assert seeds(True, None, 1) == framework.QUICK.seeds == 1
   assert uwgnn_table1.EXPERIMENT.default_seeds == 1  # Hours at K = 50.
+
+
+def test_cached_training_passes_on_the_drivers_warnings(monkeypatch,
+                                                         tmp_path):
+  """A run that collapses says so in an experiment's log too (the driver's
+  epoch lines stay out of it)."""
+  from uwgnn_jax.training import train  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(train, "_collapse_warning", lambda result, epoch, rate: (
+      f"{train.WARNING}collapsed after epoch {epoch}"))
+  lines = []
+  framework.trained(TINY, str(tmp_path), log=lines.append)
+  warnings = [line for line in lines if train.WARNING in line]
+  assert warnings == ["  uwgnn K=5: Warning: collapsed after epoch 1"]
+  assert not any("loss" in line for line in lines)

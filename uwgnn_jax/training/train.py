@@ -293,6 +293,18 @@ def training_targets(config: config_lib.TrainConfig,
   return jnp.zeros(train_set.H.shape[:1])
 
 
+WARNING = "Warning: "  # How a run's warning lines start (`warnings_only`).
+
+
+def warnings_only(log: Callable[[str], None]) -> Callable[[str], None]:
+  """A `log` for train_and_evaluate that passes on the run's warnings
+  (collapsed powers, a changed device count) and drops its epoch lines."""
+  def forward(line: str) -> None:
+    if line.startswith(WARNING):
+      log(line)
+  return forward
+
+
 def _collapse_warning(result: evaluation.Evaluation, epoch: int,
                       learning_rate: float) -> Optional[str]:
   """A warning if the model gives (almost) no rate on the held-out set: its
@@ -300,7 +312,7 @@ def _collapse_warning(result: evaluation.Evaluation, epoch: int,
   later epochs do not bring it back; else None."""
   if result.model_rate > 1e-3 * result.wmmse_rate:
     return None
-  return (f"Warning: after epoch {epoch} the model gives "
+  return (f"{WARNING}after epoch {epoch} the model gives "
           f"{result.percent_of_wmmse:.2f}% of WMMSE's rate: its powers have "
           "collapsed to zero, and training does not recover from there. "
           f"Rerun with a lower --learning_rate than {learning_rate:g} "
@@ -315,7 +327,7 @@ def _device_count_warning(checkpoint_row: Optional[dict],
   written_on = (checkpoint_row or {}).get("devices")
   if written_on is None or written_on == device_count:
     return None
-  return (f"Warning: the checkpoint of epoch {checkpoint_row['epoch']} was "
+  return (f"{WARNING}the checkpoint of epoch {checkpoint_row['epoch']} was "
           f"trained on {written_on} device(s); this run trains on "
           f"{device_count}. Each step's gradient then sums in another "
           "order, so the rest of the run matches an uninterrupted "
