@@ -17,7 +17,6 @@ saw. A seed sets a run's layout, initial weights and fading draws alike,
 so the spread over seeds is layout and training noise together.
 """
 
-from uwgnn_jax import wmmse_algorithm
 from uwgnn_jax.training import evaluation
 
 from experiments import framework
@@ -48,10 +47,7 @@ def _config(ctx: framework.Context, seed: int, depth: int,
 def _truncated_percent(dataset, iterations: int, wmmse_rate: float) -> float:
   """Tr-WMMSE-`iterations` as % of `wmmse_rate` (the set's WMMSE-100 mean
   sum rate, bit/s/Hz) on the dataset's canonical channels."""
-  rate = evaluation.mean_rate(
-      lambda h, a: wmmse_algorithm.canonical_powers(h, a, iterations),
-      dataset)
-  return 100.0 * rate / wmmse_rate
+  return 100.0 * evaluation.wmmse_rate(dataset, iterations) / wmmse_rate
 
 
 def _row(ctx: framework.Context, seed: int, depths: tuple, layout: dict,

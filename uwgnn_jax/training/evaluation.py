@@ -101,14 +101,18 @@ def mean_rate(powers_fn, dataset: data.Dataset) -> float:
                        dataset)
 
 
+def wmmse_rate(dataset: data.Dataset, iterations: int) -> float:
+  """Mean WSR (bit/s/Hz) of WMMSE from full power, `iterations` steps."""
+  return mean_rate(lambda h, a: wmmse_algorithm.canonical_powers(
+      h, a, iterations), dataset)
+
+
 def reference_rates(dataset: data.Dataset, num_layers: int,
                     wmmse_iters: int = 100) -> dict:
   """Mean WMMSE-`wmmse_iters`, Tr-WMMSE-`num_layers` and full-power rates."""
-  def wmmse_fn(iters):
-    return lambda h, a: wmmse_algorithm.canonical_powers(h, a, iters)
   return dict(
-      wmmse_rate=mean_rate(wmmse_fn(wmmse_iters), dataset),
-      truncated_wmmse_rate=mean_rate(wmmse_fn(num_layers), dataset),
+      wmmse_rate=wmmse_rate(dataset, wmmse_iters),
+      truncated_wmmse_rate=wmmse_rate(dataset, num_layers),
       full_power_rate=mean_rate(lambda h, a: jnp.ones_like(a), dataset))
 
 
