@@ -35,8 +35,10 @@ class TransformsTest(chex.TestCase):
     for name in GRAPH_MODELS + ("mlp",):
       params, H, expected = _module_run_eagerly(name)
       fn = self.variant(lambda p, h: uwgnn_jax.allocate(p, h, noise_var=0.1))
+      # Powers in [0, 1]: atol 1e-6 is a few float32 ulps of p_max, what the
+      # MLP's 43,570-weight sums reorder by when XLA fuses them.
       np.testing.assert_allclose(fn(params, H), expected,
-                                 rtol=1e-5, atol=1e-7, err_msg=name)
+                                 rtol=1e-5, atol=1e-6, err_msg=name)
 
   def test_vmap_equals_loop(self):
     """Gradients: every model's in test_training's step test (the loss
@@ -71,6 +73,6 @@ def test_gradients_stay_finite_when_xla_fuses_differently():
   H = jnp.abs(jax.random.normal(jax.random.PRNGKey(3), (3, 6, 6)))
   grads = jax.grad(lambda q: -jnp.mean(uwgnn_jax.sum_rate(
       H, uwgnn_jax.allocate(q, H))))(params)
-  leaves = jax.tree.leaves(grads)
+  leaves = [np.asarray(g) for g in jax.tree.leaves(grads)]
   assert all(np.all(np.isfinite(g)) for g in leaves)
   assert any(np.any(g != 0) for g in leaves)

@@ -36,6 +36,19 @@ def test_parameter_counts(name, num_users, expected):
   assert uwgnn_jax.num_params(shapes) == expected
 
 
+@pytest.mark.parametrize("name", [n for n, spec in models.MODELS.items()
+                                  if spec.is_graph_model])
+def test_graph_model_params_do_not_depend_on_the_example_size(name):
+  """`init` draws a graph model's parameters on a 2-user example whatever
+  K it is asked for (one compiled init serves every K); the module's own
+  init at K = 7 has the same leaves, so the same values (flax draws each
+  from its path and shape)."""
+  at_seven = jax.eval_shape(lambda: models.MODELS[name].default_module(
+      7).init(KEY, *models.example_inputs(name, 7))["params"])
+  assert jax.tree.map(np.shape, at_seven) == jax.tree.map(
+      np.shape, models.init(name, KEY, 7)[name])
+
+
 def test_sizes_are_read_back_from_params():
   params = models.init("uwgnn", KEY, 5, hidden=4, message=6, intermediate=2)
   module = models.module_for(params)

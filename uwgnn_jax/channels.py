@@ -12,6 +12,7 @@ Amplitudes are dimensionless; the noise variance and power budget that go
 with each model are given next to it (e.g. GEOMETRIC_NOISE_VAR).
 """
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -28,13 +29,16 @@ GEOMETRIC_AREA_HALF_WIDTH = 20.0
 GEOMETRIC_PATH_LOSS_EXPONENT = 2.2
 
 
-def _complex_gaussian(key, shape, variance, mean=0.0):
-  """h ~ CN(mean, variance): real and imaginary parts N(., variance / 2)."""
+@functools.partial(jax.jit, static_argnums=1)
+def _complex_gaussian_amplitude(key, shape, variance, mean=0.0):
+  """|h| [shape], h ~ CN(mean, variance): real and imaginary parts
+  N(., variance / 2). Jitted, so that an eager call compiles one program
+  per shape rather than one per operation (inlined under a caller's jit)."""
   re_key, im_key = jax.random.split(key)
   std = jnp.sqrt(variance / 2.0)
   real = mean + std * jax.random.normal(re_key, shape)
   imag = std * jax.random.normal(im_key, shape)
-  return real, imag
+  return jnp.hypot(real, imag)
 
 
 def rayleigh(key: jax.Array, num_users: int, *,
@@ -46,8 +50,7 @@ def rayleigh(key: jax.Array, num_users: int, *,
   """
   validation.check_positive_int(num_users, "num_users")
   validation.check_nonnegative(variance, "variance")
-  real, imag = _complex_gaussian(key, (num_users, num_users), variance)
-  return jnp.hypot(real, imag)
+  return _complex_gaussian_amplitude(key, (num_users, num_users), variance)
 
 
 def rician(key: jax.Array, num_users: int, *, mean: float = 1.0,
@@ -59,8 +62,8 @@ def rician(key: jax.Array, num_users: int, *, mean: float = 1.0,
   """
   validation.check_positive_int(num_users, "num_users")
   validation.check_nonnegative(variance, "variance")
-  real, imag = _complex_gaussian(key, (num_users, num_users), variance, mean)
-  return jnp.hypot(real, imag)
+  return _complex_gaussian_amplitude(key, (num_users, num_users), variance,
+                                    mean)
 
 
 def drop_links(key: jax.Array, H: jax.Array, drop_prob: float) -> jax.Array:
@@ -204,8 +207,8 @@ def geometric_fading(key: jax.Array, layout: GeometricLayout, *,
   distance = jnp.maximum(jnp.sqrt(jnp.sum(jnp.square(diff), axis=-1)), 1e-6)
   num_pairs = layout.transmitters.shape[0]
   # Rayleigh(scale 1) = |CN(0, 2)|.
-  real, imag = _complex_gaussian(key, (num_pairs, num_pairs), 2.0)
-  return distance ** (-path_loss_exponent) * jnp.hypot(real, imag)
+  return distance ** (-path_loss_exponent) * _complex_gaussian_amplitude(
+      key, (num_pairs, num_pairs), 2.0)
 
 
 def geometric(key: jax.Array, num_pairs: int = 20, *,

@@ -134,6 +134,10 @@ def example_inputs(name: str, num_users: int) -> tuple:
           graphs.dense_edge_features(H))
 
 
+# K of the example network a graph model is initialised and checked on.
+_EXAMPLE_USERS = 2
+
+
 def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   """Fresh parameters {name: ...} for a model (sizes override defaults)."""
   check_model_name(name)
@@ -141,7 +145,10 @@ def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   spec.default_module(num_users, **sizes)  # Unknown sizes raise here.
   hashable = {k: tuple(v) if isinstance(v, list) else v
               for k, v in sizes.items()}  # Static arguments of the jit.
-  return {name: _init_params(name, key, num_users, tuple(sorted(
+  # A graph model's parameters do not depend on K (test_models checks it):
+  # one example size, and so one compiled init, serves every K.
+  example_users = num_users if not spec.is_graph_model else _EXAMPLE_USERS
+  return {name: _init_params(name, key, example_users, tuple(sorted(
       hashable.items())))}
 
 
@@ -195,7 +202,8 @@ def check_params(params: Params) -> None:
   if signature in _VALID_SIGNATURES:
     return
   module = module_for(params)
-  num_users = module.num_users if not MODELS[name].is_graph_model else 2
+  num_users = (module.num_users if not MODELS[name].is_graph_model
+               else _EXAMPLE_USERS)
   expected = jax.eval_shape(
       lambda: module.init(jax.random.PRNGKey(0),
                           *example_inputs(name, num_users))["params"])
