@@ -167,19 +167,26 @@ def fully_connected_edges(num_nodes: int) -> tuple:
 BLOCKED_TOP_MIN_COLUMNS = 4096
 
 
+_MAX_TOP_BLOCK_WIDTH = 32  # Keeps the search's buffers O(R n).
+
+
 def _top_block_width(num_cols: int, n: int) -> int:
   """Columns per block: a power of two near sqrt(C / n), which balances the
   two top_k calls of `row_top_indices` (over C / b block maxima, and over
-  n b entries)."""
-  return 1 << max(0, round(math.log2(math.sqrt(num_cols / n))))
+  n b entries), and at most 32, so that the n b candidates per row stay
+  O(n) memory."""
+  return min(_MAX_TOP_BLOCK_WIDTH,
+             1 << max(0, round(math.log2(math.sqrt(num_cols / n)))))
 
 
 def row_top_indices(x: jax.Array, n: int) -> jax.Array:
   """Indices [R, n] of each row's n largest entries of x [R, C], largest
   first, ties to the lower index: exactly `jax.lax.top_k(x, n)[1]`.
 
-  XLA's CPU top_k sorts each row (270 ms for a 10,000 x 10,000 H here,
-  most of top-16 `allocate`'s time). For rows of at least
+  XLA's CPU top_k reads every entry of every row at a cost per entry that
+  a vectorised pass does not have (270 ms for a 10,000 x 10,000 H on the
+  2-core dev CPU against 27 ms for the rows' maxima; most of top-16
+  `allocate`'s time). For rows of at least
   BLOCKED_TOP_MIN_COLUMNS the columns go in blocks of b: every block's
   maximum (`reduce_window`, one vectorised pass; the last block padded
   with -inf), the n blocks with the largest maxima (ties to the lower
