@@ -47,6 +47,13 @@ def test_graph_model_params_do_not_depend_on_the_example_size(name):
       7).init(KEY, *models.example_inputs(name, 7))["params"])
   assert jax.tree.map(np.shape, at_seven) == jax.tree.map(
       np.shape, models.init(name, KEY, 7)[name])
+  if name == "uwgnn":  # And the values, for one model (one more compile).
+    jax.tree.map(np.testing.assert_array_equal,
+                 models._init_params(name, KEY, 7, ()),
+                 models.init(name, KEY, 7)[name])
+  for bad in (0, 2.5, None):
+    with pytest.raises(ValueError, match="`num_users` must be"):
+      models.init(name, KEY, bad)
 
 
 def test_sizes_are_read_back_from_params():

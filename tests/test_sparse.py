@@ -37,9 +37,17 @@ def test_blocked_row_top_indices_are_top_k_exactly(monkeypatch):
   x = np.concatenate([rng.random((2, 203)), rng.integers(0, 3, (2, 203)),
                       np.eye(2, 203), crossed]).astype(np.float32)
   assert graphs._top_block_width(203, 5) == 8
-  np.testing.assert_array_equal(
-      jax.jit(graphs.row_top_indices, static_argnums=1)(x, 5),
-      jax.lax.top_k(x, 5)[1])
+  top = jax.jit(graphs.row_top_indices, static_argnums=1)
+  np.testing.assert_array_equal(top(x, 5), jax.lax.top_k(x, 5)[1])
+  # The widths the default threshold gives (b = 16 at C = 4,100, n = 17):
+  # random, tied and nearly empty rows; integer rows take lax.top_k.
+  monkeypatch.undo()
+  wide = np.concatenate([rng.random((1, 4100)), rng.integers(0, 3, (1, 4100)),
+                         np.eye(1, 4100, 4099)]).astype(np.float32)
+  assert graphs._top_block_width(4100, 17) == 16
+  np.testing.assert_array_equal(top(wide, 17), jax.lax.top_k(wide, 17)[1])
+  whole = (2**24 + np.arange(4100)[None]).astype(np.int32)  # Not float32.
+  np.testing.assert_array_equal(top(whole, 2), [[4099, 4098]])
 
 
 def test_top_k_graph_by_hand():

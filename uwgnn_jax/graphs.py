@@ -181,24 +181,29 @@ def _top_block_width(num_cols: int, n: int) -> int:
 
 def row_top_indices(x: jax.Array, n: int) -> jax.Array:
   """Indices [R, n] of each row's n largest entries of x [R, C], largest
-  first, ties to the lower index: exactly `jax.lax.top_k(x, n)[1]`.
+  first, ties to the lower index: `jax.lax.top_k(x, n)[1]`, exactly so for
+  rows without NaN (unspecified there) or -0.0 (which may tie with +0.0).
 
   XLA's CPU top_k reads every entry of every row at a cost per entry that
   a vectorised pass does not have (270 ms for a 10,000 x 10,000 H on the
   2-core dev CPU against 27 ms for the rows' maxima; most of top-16
-  `allocate`'s time). For rows of at least
+  `allocate`'s time). For float32 rows of at least
   BLOCKED_TOP_MIN_COLUMNS the columns go in blocks of b: every block's
   maximum (`reduce_window`, one vectorised pass; the last block padded
   with -inf), the n blocks with the largest maxima (ties to the lower
   block), and top_k over those blocks' n b entries only, kept in column
   order. Exact: an entry among the row's top n lies in one of those
   blocks, else n blocks would each hold an entry that ranks before it
-  (larger, or equal at a lower column).
+  (larger, or equal at a lower column). XLA's max, unlike top_k, does not
+  order -0.0 below +0.0 nor place NaN, hence the exceptions above.
   """
+  if (x.ndim != 2 or x.dtype != jnp.float32 or not isinstance(n, int)
+      or n < 1 or x.shape[1] < BLOCKED_TOP_MIN_COLUMNS):
+    return jax.lax.top_k(x, n)[1]
   num_rows, num_cols = x.shape
   block = _top_block_width(num_cols, n)
   num_blocks = -(-num_cols // block)
-  if num_cols < BLOCKED_TOP_MIN_COLUMNS or block < 2 or num_blocks <= n:
+  if block < 2 or num_blocks <= n:
     return jax.lax.top_k(x, n)[1]
   # No padded copy of x: reduce_window pads the last window itself.
   block_max = jax.lax.reduce_window(
@@ -208,6 +213,8 @@ def row_top_indices(x: jax.Array, n: int) -> jax.Array:
   columns = (chosen[:, :, None] * block
              + jnp.arange(block, dtype=jnp.int32)[None, None, :]
              ).reshape(num_rows, n * block)
+  # A padding column (>= C) reads -inf and is never chosen: the chosen
+  # blocks hold at least n real columns, and ties go to the lower column.
   entries = jnp.where(
       columns < num_cols,
       jnp.take_along_axis(x, jnp.minimum(columns, num_cols - 1), axis=1),

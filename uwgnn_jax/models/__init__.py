@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from uwgnn_jax import graphs
+from uwgnn_jax import validation
 from uwgnn_jax.models import layers
 from uwgnn_jax.models import mlp
 from uwgnn_jax.models import regnn
@@ -141,6 +142,7 @@ _EXAMPLE_USERS = 2
 def init(name: str, key: jax.Array, num_users: int = 20, **sizes) -> Params:
   """Fresh parameters {name: ...} for a model (sizes override defaults)."""
   check_model_name(name)
+  validation.check_positive_int(num_users, "num_users")
   spec = MODELS[name]
   spec.default_module(num_users, **sizes)  # Unknown sizes raise here.
   hashable = {k: tuple(v) if isinstance(v, list) else v
