@@ -26,6 +26,9 @@ _USERS = flags.DEFINE_list("users", ["1000", "10000", "20000"], "Values of K.")
 _REPEATS = flags.DEFINE_integer("repeats", 7, "Calls per arm and K.")
 _TOP_K = flags.DEFINE_integer("top_k", 16, "Interferers kept per receiver.")
 _OUT = flags.DEFINE_string("out_dir", "results/top_k_speed", "Output folder.")
+_THRESHOLD = flags.DEFINE_integer(
+    "threshold", None, "The column-block arm's BLOCKED_TOP_MIN_COLUMNS "
+    "(default: the library's), to try the search on shorter rows.")
 
 ARMS = {"whole_rows": 1 << 60, "column_blocks": graphs.BLOCKED_TOP_MIN_COLUMNS}
 
@@ -35,13 +38,14 @@ def measure(num_users: int, top_k: int, repeats: int) -> dict:
   params = uwgnn_jax.pretrained("uwgnn_spatial")
   H = jax.jit(lambda k: channels.spatial(k, num_users))(jax.random.PRNGKey(0))
   compiled = {}
+  default_threshold = graphs.BLOCKED_TOP_MIN_COLUMNS
   for arm, threshold in ARMS.items():
     graphs.BLOCKED_TOP_MIN_COLUMNS = threshold
     jax.clear_caches()  # So that each arm traces with its own threshold.
     compiled[arm] = jax.jit(lambda p, h: uwgnn_jax.allocate(
         p, h, noise_var=channels.GEOMETRIC_NOISE_VAR, top_k=top_k)).lower(
             params, H).compile()
-  graphs.BLOCKED_TOP_MIN_COLUMNS = ARMS["column_blocks"]
+  graphs.BLOCKED_TOP_MIN_COLUMNS = default_threshold
   powers = {arm: np.asarray(fn(params, H)) for arm, fn in compiled.items()}
   seconds = {arm: [] for arm in compiled}
   for _ in range(repeats):
@@ -58,6 +62,8 @@ def measure(num_users: int, top_k: int, repeats: int) -> dict:
 def main(argv):
   del argv  # Unused.
   start = time.perf_counter()
+  if _THRESHOLD.value is not None:
+    ARMS["column_blocks"] = _THRESHOLD.value
   sizes = [int(k) for k in _USERS.value]
   rows = {}
   for num_users in sizes:
@@ -68,7 +74,9 @@ def main(argv):
           f"({row['speedup']:.2f}x); same powers: {row['same_powers']}",
           flush=True)
   results_io.write(_OUT.value, dict(users=sizes, top_k=_TOP_K.value,
-                                    repeats=_REPEATS.value), dict(rows=rows),
+                                    repeats=_REPEATS.value,
+                                    threshold=ARMS["column_blocks"]),
+                   dict(rows=rows),
                    time.perf_counter() - start)
   fig, (ax,) = plots.panels(1)
   for arm in ARMS:

@@ -25,7 +25,7 @@ H = jax.vmap(lambda k: channels.rayleigh(k, K))(
 
 
 def test_blocked_row_top_indices_are_top_k_exactly(monkeypatch):
-  """The column-block search (used from 4,096 columns on) gives
+  """The column-block search (used from 2,048 columns on) gives
   lax.top_k's indices, ties to the lower column included: continuous
   gains, many ties, all-zero rows but one link, a last block cut short."""
   monkeypatch.setattr(graphs, "BLOCKED_TOP_MIN_COLUMNS", 0)
