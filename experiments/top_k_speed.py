@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 import uwgnn_jax
+from uwgnn_jax import benchmarking
 from uwgnn_jax import channels
 from uwgnn_jax import graphs
 from experiments import plots
@@ -30,56 +31,55 @@ _THRESHOLD = flags.DEFINE_integer(
     "threshold", None, "The column-block arm's BLOCKED_TOP_MIN_COLUMNS "
     "(default: the library's), to try the search on shorter rows.")
 
-ARMS = {"whole_rows": 1 << 60, "column_blocks": graphs.BLOCKED_TOP_MIN_COLUMNS}
+WHOLE_ROWS = 1 << 60  # A threshold no row reaches: lax.top_k throughout.
 
 
-def measure(num_users: int, top_k: int, repeats: int) -> dict:
-  """{arm: median ms, ...} and whether the two arms' powers are equal."""
+def measure(num_users: int, top_k: int, repeats: int,
+            threshold: int) -> dict:
+  """Median ms of each arm (whole rows; column blocks from `threshold`
+  columns on), the speed-up, and whether the two arms' powers are equal."""
   params = uwgnn_jax.pretrained("uwgnn_spatial")
   H = jax.jit(lambda k: channels.spatial(k, num_users))(jax.random.PRNGKey(0))
-  compiled = {}
   default_threshold = graphs.BLOCKED_TOP_MIN_COLUMNS
-  for arm, threshold in ARMS.items():
-    graphs.BLOCKED_TOP_MIN_COLUMNS = threshold
+  arms = {"whole_rows": WHOLE_ROWS, "column_blocks": threshold}
+  compiled = {}
+  for arm, arm_threshold in arms.items():
+    graphs.BLOCKED_TOP_MIN_COLUMNS = arm_threshold
     jax.clear_caches()  # So that each arm traces with its own threshold.
     compiled[arm] = jax.jit(lambda p, h: uwgnn_jax.allocate(
         p, h, noise_var=channels.GEOMETRIC_NOISE_VAR, top_k=top_k)).lower(
             params, H).compile()
   graphs.BLOCKED_TOP_MIN_COLUMNS = default_threshold
-  powers = {arm: np.asarray(fn(params, H)) for arm, fn in compiled.items()}
-  seconds = {arm: [] for arm in compiled}
-  for _ in range(repeats):
-    for arm, fn in compiled.items():
-      start = time.perf_counter()
-      fn(params, H).block_until_ready()
-      seconds[arm].append(time.perf_counter() - start)
-  row = {f"{arm}_ms": 1000 * float(np.median(s)) for arm, s in seconds.items()}
+  powers = [np.asarray(fn(params, H)) for fn in compiled.values()]
+  seconds = benchmarking.interleaved_median_seconds(
+      [(fn, (params, H)) for fn in compiled.values()], repeats)
+  row = {f"{arm}_ms": 1000 * s for arm, s in zip(compiled, seconds)}
   row["speedup"] = row["whole_rows_ms"] / row["column_blocks_ms"]
-  row["same_powers"] = bool(np.array_equal(*powers.values()))
+  row["same_powers"] = bool(np.array_equal(*powers))
   return row
 
 
 def main(argv):
   del argv  # Unused.
   start = time.perf_counter()
-  if _THRESHOLD.value is not None:
-    ARMS["column_blocks"] = _THRESHOLD.value
+  threshold = (graphs.BLOCKED_TOP_MIN_COLUMNS if _THRESHOLD.value is None
+               else _THRESHOLD.value)
   sizes = [int(k) for k in _USERS.value]
   rows = {}
   for num_users in sizes:
     rows[str(num_users)] = row = measure(num_users, _TOP_K.value,
-                                         _REPEATS.value)
+                                         _REPEATS.value, threshold)
     print(f"K = {num_users}: whole rows {row['whole_rows_ms']:.1f} ms, "
           f"column blocks {row['column_blocks_ms']:.1f} ms "
           f"({row['speedup']:.2f}x); same powers: {row['same_powers']}",
           flush=True)
   results_io.write(_OUT.value, dict(users=sizes, top_k=_TOP_K.value,
                                     repeats=_REPEATS.value,
-                                    threshold=ARMS["column_blocks"]),
+                                    threshold=threshold),
                    dict(rows=rows),
                    time.perf_counter() - start)
   fig, (ax,) = plots.panels(1)
-  for arm in ARMS:
+  for arm in ("whole_rows", "column_blocks"):
     ax.plot(sizes, [rows[str(k)][f"{arm}_ms"] for k in sizes], "o-",
             label=arm.replace("_", " "))
   ax.set_xscale("log")
