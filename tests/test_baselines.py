@@ -1,5 +1,4 @@
-"""The UWMMSE paper's GNN baselines, REGNN and IGCNet, and UWGNN with
-IGCNet's MAX and SUM aggregation: sizes by hand, the aggregation and the
+"""The UWMMSE paper's GNN baselines, REGNN and IGCNet: sizes by hand, the
 graph filter against its matrix polynomial, and the graph-model contract
 (shapes, power bounds, permutation equivariance, any K, both layouts)."""
 
@@ -12,14 +11,12 @@ import uwgnn_jax
 from uwgnn_jax import graphs
 from uwgnn_jax import models
 from uwgnn_jax import units
-from uwgnn_jax.models import layers
 from uwgnn_jax.models import regnn
 from uwgnn_jax.models import uwmmse
 
 from test_models import assert_layouts_agree, batch, params_of
 
-# The UWMMSE paper's baselines, and UWGNN with IGCNet's aggregation.
-BASELINES = ("regnn", "igcnet", "uwgnn_max_sum")
+BASELINES = ("regnn", "igcnet")
 
 
 def test_parameter_counts_by_hand():
@@ -30,10 +27,6 @@ def test_parameter_counts_by_hand():
   # [max, sum, x] = 67 -> 16 -> 1.
   assert uwgnn_jax.num_params(params_of("igcnet")) == (
       640 + 67 * 16 + 16 + 16 + 1)  # 1,745
-  # UWGNN with MAX and SUM: f2 and f5 each read a second 16-wide
-  # aggregate, 16 x 8 more kernel entries each.
-  assert uwgnn_jax.num_params(params_of("uwgnn_max_sum")) == (
-      uwgnn_jax.num_params(params_of("uwgnn")) + 2 * 16 * 8)  # 1,209
   assert models.num_layers(params_of("regnn")) == 3
 
 
@@ -43,7 +36,6 @@ def test_parameter_counts_by_hand():
     ("regnn", dict(taps=0), "must be >= 1"),
     ("igcnet", dict(aggregation="max"), "not a size"),
     ("wcgcn", dict(aggregation="max_sum"), "not a size"),
-    ("uwgnn", dict(aggregation="max_sum"), "not a size"),
 ])
 def test_bad_sizes_are_clear_errors(name, sizes, match):
   with pytest.raises(ValueError, match=match):
@@ -75,35 +67,9 @@ def test_graph_filter_is_the_matrix_polynomial():
   np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_max_and_sum_aggregation_by_hand():
-  """aggregate_at_receivers against the messages m[i, j] (j -> i) reduced
-  over j != i in NumPy; "max" is the fused path, "max_sum" the unfused."""
-  K = 4
-  H = np.asarray(batch(1, K, seed=6)[0])
-  graph, edges = graphs.DenseGraph(K), graphs.dense_edge_features(H)
-  senders = jax.random.normal(jax.random.PRNGKey(9), (K, 3))
-  message = layers.EdgeMessage(hidden=5, out=2, edge_dim=2, node_dim=3)
-  variables = message.init(jax.random.PRNGKey(10), graph, edges, senders,
-                           method=message.messages)
-  bound = message.bind(variables)
-  m = np.asarray(bound.messages(graph, edges, senders))
-  off = ~np.eye(K, dtype=bool)
-  want_max = np.stack([m[i][off[i]].max(0) for i in range(K)])
-  want_sum = np.stack([m[i][off[i]].sum(0) for i in range(K)])
-  np.testing.assert_allclose(layers.aggregate_at_receivers(
-      bound, graph, edges, senders, "max"), want_max, rtol=1e-5, atol=1e-6)
-  np.testing.assert_allclose(
-      layers.aggregate_at_receivers(bound, graph, edges, senders, "max_sum"),
-      np.concatenate([want_max, want_sum], -1), rtol=1e-5, atol=1e-6)
-  with pytest.raises(ValueError, match="aggregation"):
-    layers.aggregate_at_receivers(bound, graph, edges, senders, "mean")
-
-
 @pytest.mark.parametrize("name", BASELINES)
 def test_graph_model_contract(name):
   params = params_of(name)
-  if models.MODELS[name].power_head:  # Users at different powers.
-    params = models.with_random_power_head(params, jax.random.PRNGKey(4))
   H = batch(3, 6)  # The shapes test_models compiles.
   p = uwgnn_jax.allocate(params, H * 7.0, noise_var=0.3, p_max=2.5)
   assert p.shape == (3, 6)

@@ -48,11 +48,8 @@ def _graph_model(module_cls):
 _unrolled_layers = lambda module: module.num_layers
 
 MODELS = {
-    "uwgnn": ModelSpec(_graph_model(uwgnn.uwgnn), uwgnn.from_params, True,
+    "uwgnn": ModelSpec(_graph_model(uwgnn.UWGNN), uwgnn.from_params, True,
                        False, _unrolled_layers, "f5"),
-    "uwgnn_max_sum": ModelSpec(_graph_model(uwgnn.uwgnn_max_sum),
-                               uwgnn.max_sum_from_params, True, False,
-                               _unrolled_layers, "f5"),
     "uwmmse": ModelSpec(_graph_model(uwmmse.UWMMSE), uwmmse.from_params,
                         True, False, _unrolled_layers),
     "wcgcn": ModelSpec(_graph_model(wcgcn.wcgcn), wcgcn.from_params, True,
@@ -69,7 +66,7 @@ MODELS = {
 
 
 # Models whose layers share one parameter set (depth recorded by a marker).
-SHARED_LAYER_MODELS = ("uwgnn", "uwgnn_max_sum", "wcgcn", "igcnet")
+SHARED_LAYER_MODELS = ("uwgnn", "wcgcn", "igcnet")
 
 
 def with_depth(params: Params, num_layers: int) -> Params:

@@ -162,36 +162,6 @@ def concat(*arrays: jax.Array) -> jax.Array:
   return jnp.concatenate(arrays, axis=-1)
 
 
-# How a node reduces its incoming messages: "max" (UWGNN, WCGCN) or
-# "max_sum", MAX and SUM concatenated (IGCNet; UWGNN's "uwgnn_max_sum").
-AGGREGATIONS = ("max", "max_sum")
-
-
-def aggregate_at_receivers(message: EdgeMessage, graph, edges: jax.Array,
-                           senders: jax.Array, aggregation: str) -> jax.Array:
-  """M_i over senders j != i of m_ij = message(e_ij, s_j): [N, out] for
-  "max", [N, 2 out] = [max_j m_ij, sum_j m_ij] for "max_sum"."""
-  if aggregation == "max":
-    return message.max_at_receivers(graph, edges, senders)
-  if aggregation == "max_sum":
-    messages = message.messages(graph, edges, senders)
-    return concat(graph.max_at_receivers(messages),
-                  graph.sum_at_receivers(messages))
-  raise ValueError(f"`aggregation` must be one of {AGGREGATIONS}; got "
-                   f"{aggregation!r}.")
-
-
-def with_aggregation(module_cls, aggregation: str, sizes: dict,
-                     names: str) -> nn.Module:
-  """module_cls(aggregation=..., **sizes) for a registry entry whose name
-  fixes the aggregation; ValueError if `sizes` tries to set it (`names`
-  says which name has which, for the message)."""
-  if "aggregation" in sizes:
-    raise ValueError(f"`aggregation` is the model's name ({names}), not a "
-                     f"size; got {sizes}.")
-  return module_cls(aggregation=aggregation, **sizes)
-
-
 # The depth marker of models whose layers share one parameter set: those
 # params hold nothing per layer, so a depth other than the default is
 # recorded in the shape of an unused zeros [num_layers] leaf (`from_params`

@@ -15,11 +15,6 @@ e_ij = [H_ij, H_ji]:
 
 Every f_n is in -> hidden -> out with ReLU on the hidden layer. Defaults
 (hidden 8, message 16, intermediate 4) give 953 parameters.
-
-"uwgnn_max_sum" (not the paper's) reduces both modules' messages by MAX
-and SUM, concatenated, as IGCNet does WCGCN's: WMMSE's own updates sum the
-interference over senders, which a MAX cannot count (BUILD_NOTES.md, "The
-0 dB gap"). 1,209 parameters at the default widths.
 """
 
 import flax.linen as nn
@@ -38,7 +33,6 @@ class UWGNN(nn.Module):
   message: int = 16
   intermediate: int = 4
   num_layers: int = DEFAULT_LAYERS
-  aggregation: str = "max"  # Or "max_sum": the registry's uwgnn_max_sum.
 
   @nn.compact
   def __call__(self, graph, nodes: jax.Array, edges: jax.Array) -> jax.Array:
@@ -58,38 +52,18 @@ class UWGNN(nn.Module):
     p = nodes[:, 2:]
     for _ in range(self.num_layers):
       x = layers.concat(static, p)
-      interference = layers.aggregate_at_receivers(f1, graph, edges, x,
-                                                   self.aggregation)
+      interference = f1.max_at_receivers(graph, edges, x)
       u = f2(layers.concat(interference, x))
       w = f3(layers.concat(u, x))
       u_w = layers.concat(u, w)
-      leakage = layers.aggregate_at_receivers(f4, graph, edges, u_w,
-                                              self.aggregation)
+      leakage = f4.max_at_receivers(graph, edges, u_w)
       p = nn.sigmoid(f5(layers.concat(leakage, u_w, x)))
     return p[:, 0]
 
 
-def from_params(params, aggregation: str = "max") -> UWGNN:
+def from_params(params) -> UWGNN:
   """The module whose sizes match a UWGNN parameter tree."""
   return UWGNN(hidden=params["f1"]["node_in"]["kernel"].shape[1],
                message=params["f1"]["out"]["kernel"].shape[1],
                intermediate=params["f2"]["out"]["kernel"].shape[1],
-               num_layers=layers.recorded_depth(params, DEFAULT_LAYERS),
-               aggregation=aggregation)
-
-
-_NAMES = "uwgnn: 'max', uwgnn_max_sum: 'max_sum'"
-
-
-def uwgnn(**sizes) -> UWGNN:
-  """The registry's "uwgnn": MAX aggregation (the paper's)."""
-  return layers.with_aggregation(UWGNN, "max", sizes, _NAMES)
-
-
-def uwgnn_max_sum(**sizes) -> UWGNN:
-  """The registry's "uwgnn_max_sum": MAX and SUM, concatenated."""
-  return layers.with_aggregation(UWGNN, "max_sum", sizes, _NAMES)
-
-
-def max_sum_from_params(params) -> UWGNN:
-  return from_params(params, aggregation="max_sum")
+               num_layers=layers.recorded_depth(params, DEFAULT_LAYERS))

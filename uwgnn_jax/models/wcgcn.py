@@ -46,8 +46,15 @@ class WCGCN(nn.Module):
     p = nodes[:, 2:]
     for _ in range(self.num_layers):
       x = layers.concat(static, p)
-      aggregated = layers.aggregate_at_receivers(message, graph, edges, x,
-                                                 self.aggregation)
+      if self.aggregation == "max":
+        aggregated = message.max_at_receivers(graph, edges, x)
+      elif self.aggregation == "max_sum":
+        messages = message.messages(graph, edges, x)
+        aggregated = layers.concat(graph.max_at_receivers(messages),
+                                   graph.sum_at_receivers(messages))
+      else:
+        raise ValueError("`aggregation` must be 'max' or 'max_sum'; got "
+                         f"{self.aggregation!r}.")
       p = nn.sigmoid(update(layers.concat(aggregated, x)))
     return p[:, 0]
 
@@ -60,8 +67,10 @@ def from_params(params, aggregation: str = "max") -> WCGCN:
 
 
 def _module(aggregation: str, sizes: dict) -> WCGCN:
-  return layers.with_aggregation(WCGCN, aggregation, sizes,
-                                 "wcgcn: 'max', igcnet: 'max_sum'")
+  if "aggregation" in sizes:
+    raise ValueError("`aggregation` is the model's name (wcgcn: 'max', "
+                     f"igcnet: 'max_sum'), not a size; got {sizes}.")
+  return WCGCN(aggregation=aggregation, **sizes)
 
 
 def wcgcn(**sizes) -> WCGCN:

@@ -25,8 +25,7 @@ DEFAULT_LEARNING_RATE = 3e-3
 # Training SNRs beyond +-150 dB would over- or underflow float32 gains.
 SNR_DB_LIMIT = 150.0
 # Models whose depth `--num_layers` sets (unrolled layers, shared or not).
-LAYERED_MODELS = ("uwgnn", "uwgnn_max_sum", "wcgcn", "igcnet", "uwmmse")
-UWGNN_MODELS = ("uwgnn", "uwgnn_max_sum")  # Sized by the two widths below.
+LAYERED_MODELS = ("uwgnn", "wcgcn", "igcnet", "uwmmse")
 
 
 class RunKeys(NamedTuple):
@@ -186,8 +185,8 @@ class TrainConfig:
       if not 1.2e-38 <= self.noise_var <= 3.4e38:
         raise ValueError("`noise_var` must lie in float32's normal range; "
                          f"got {self.noise_var}.")
-    for name, sized in (("message_dim", UWGNN_MODELS),
-                        ("intermediate_dim", UWGNN_MODELS),
+    for name, sized in (("message_dim", ("uwgnn",)),
+                        ("intermediate_dim", ("uwgnn",)),
                         ("num_layers", LAYERED_MODELS)):
       value = getattr(self, name)
       if value is None:
