@@ -15,7 +15,6 @@ hours on a 2-core CPU.
 """
 
 import jax
-import numpy as np
 
 from uwgnn_jax import wmmse_algorithm
 from uwgnn_jax.training import evaluation
@@ -41,8 +40,7 @@ def _best_of_starts_percent(scored_set, num_starts: int) -> float:
   best = wmmse_algorithm.wmmse_best_of_random_starts(
       jax.random.PRNGKey(100), dataset.H, num_starts=num_starts,
       weights=dataset.weights)
-  rates = evaluation.canonical_rates(dataset.H, best, dataset.weights)
-  return 100.0 * float(np.mean(rates)) / references["wmmse_rate"]
+  return evaluation.percent_of(dataset, best, references["wmmse_rate"])
 
 
 def run(ctx: framework.Context) -> tuple:

@@ -30,6 +30,7 @@ import numpy as np
 import uwgnn_jax
 from uwgnn_jax import models
 from uwgnn_jax import params_io
+from uwgnn_jax import pretrained_params
 from uwgnn_jax import units
 from uwgnn_jax.training import checkpoints
 from uwgnn_jax.training import config as config_lib
@@ -65,8 +66,7 @@ _OUT = flags.DEFINE_string("out_dir", None,
 
 def _params_path() -> str:
   if _PARAMS.value is None:
-    return os.path.join(os.path.dirname(uwgnn_jax.__file__), "pretrained",
-                        _MODEL.value + ".msgpack")
+    return pretrained_params.path(_MODEL.value)
   return _PARAMS.value
 
 

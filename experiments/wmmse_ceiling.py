@@ -16,7 +16,6 @@ import time
 from absl import app
 from absl import flags
 import jax
-import numpy as np
 
 from uwgnn_jax import units
 from uwgnn_jax import wmmse_algorithm
@@ -32,11 +31,6 @@ _STARTS = flags.DEFINE_integer("starts", 64, "R: WMMSE-100 runs per network.")
 _TEST_SIZE = flags.DEFINE_integer("test_size", 2000, "Networks per SNR.")
 _OUT_DIR = flags.DEFINE_string("out_dir", "results/wmmse_ceiling",
                                "Output folder.")
-
-
-def _percent(dataset, powers, wmmse_rate) -> float:
-  rates = evaluation.canonical_rates(dataset.H, powers, dataset.weights)
-  return 100.0 * float(np.mean(rates)) / wmmse_rate
 
 
 def main(argv):
@@ -57,8 +51,10 @@ def main(argv):
                                                 1000)
     row = dict(snr_db=snr_db, noise_var=units.snr_db_to_noise_var(snr_db),
                wmmse_rate=wmmse_rate,
-               wmmse_1000_percent=_percent(dataset, long_run, wmmse_rate),
-               best_of_starts_percent=_percent(dataset, best, wmmse_rate))
+               wmmse_1000_percent=evaluation.percent_of(dataset, long_run,
+                                                      wmmse_rate),
+               best_of_starts_percent=evaluation.percent_of(dataset, best,
+                                                          wmmse_rate))
     rows.append(row)
     print(f"{snr_db:>7.0f}{row['wmmse_1000_percent']:>14.2f}"
           f"{row['best_of_starts_percent']:>16.2f}", flush=True)

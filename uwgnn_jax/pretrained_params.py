@@ -31,10 +31,15 @@ def _check_name(name: str) -> None:
     raise ValueError(f"Unknown pretrained model {name!r}; available: {names}.")
 
 
+def path(name: str) -> str:
+  """The shipped model's parameter file (.msgpack)."""
+  _check_name(name)
+  return os.path.join(_FOLDER, name + ".msgpack")
+
+
 def pretrained(name: str) -> models.Params:
   """Parameters of a shipped model, e.g. pretrained("uwgnn")."""
-  _check_name(name)
-  params = params_io.load_params(os.path.join(_FOLDER, name + ".msgpack"))
+  params = params_io.load_params(path(name))
   served = pretrained_info(name).get("served_direct_snr_db")
   if served is not None:
     leaf = _weights_leaf(params)

@@ -91,6 +91,14 @@ def canonical_rates(H: jax.Array, p: jax.Array,
       H, p, weights)
 
 
+def percent_of(dataset: data.Dataset, powers: jax.Array,
+               reference_rate: float) -> float:
+  """Mean WSR of `powers` [N, K] (canonical) on the set's networks, as % of
+  `reference_rate` (a mean WSR in bit/s/Hz, e.g. WMMSE-100's)."""
+  rates = canonical_rates(dataset.H, powers, dataset.weights)
+  return 100.0 * float(np.mean(rates)) / reference_rate
+
+
 def mean_rate(powers_fn, dataset: data.Dataset) -> float:
   """Mean WSR of the powers powers_fn(H, weights) -> p [n, K] over the set.
 
