@@ -49,12 +49,14 @@ _OUT_DIR = flags.DEFINE_string("out_dir", "results/power_activity",
 
 def activity_row(params, scored: tuple, polish_iterations) -> dict:
   """The model against WMMSE-100 on one held-out (dataset, references);
-  the dataset is canonical (p_max = 1, noise 1), so on means p >= 0.5."""
+  the dataset is canonical (p_max = 1, noise 1): on means p >= p_max / 2
+  (`evaluation.ON_THRESHOLD`)."""
   dataset, references = scored
   wmmse_rate = references["wmmse_rate"]
   model = evaluation.model_powers(params, dataset.H, dataset.weights)
   wmmse = wmmse_algorithm.canonical_powers(dataset.H, dataset.weights)
-  model_on, wmmse_on = np.asarray(model) >= 0.5, np.asarray(wmmse) >= 0.5
+  model_on = np.asarray(model) >= evaluation.ON_THRESHOLD
+  wmmse_on = np.asarray(wmmse) >= evaluation.ON_THRESHOLD
   from_model = lambda n: uwgnn_jax.wmmse(
       dataset.H, noise_var=1.0, p_max=1.0, weights=dataset.weights,
       p_init=model, num_iters=n)
@@ -63,7 +65,8 @@ def activity_row(params, scored: tuple, polish_iterations) -> dict:
       model_percent=evaluation.percent_of(dataset, model, wmmse_rate),
       model_users_on=float(model_on.sum(-1).mean()),
       wmmse_users_on=float(wmmse_on.sum(-1).mean()),
-      wmmse_on_also_on=float((model_on & wmmse_on).sum() / wmmse_on.sum()),
+      wmmse_on_also_on=float((model_on & wmmse_on).sum() /
+                             max(wmmse_on.sum(), 1)),
       rounded_percent=framework.rounded_percent(params, scored),
       wmmse_from_model_percent={
           n: evaluation.percent_of(dataset, from_model(n), wmmse_rate)

@@ -154,10 +154,16 @@ def network_rates(params, dataset: data.Dataset,
   return _per_network(_model_rates_fn(params, top_k), dataset)
 
 
+# A canonical power (p_max = 1) at or above this counts as on: rounded to
+# p_max by `rounded_network_rates`, else to 0.
+ON_THRESHOLD = 0.5
+
+
 @jax.jit
 def _rounded_rates(params, H: jax.Array, weights: jax.Array) -> jax.Array:
   powers = model_powers(params, H, weights)
-  return canonical_rates(H, jnp.where(powers >= 0.5, 1.0, 0.0), weights)
+  return canonical_rates(H, jnp.where(powers >= ON_THRESHOLD, 1.0, 0.0),
+                         weights)
 
 
 def rounded_network_rates(params, dataset: data.Dataset) -> np.ndarray:
