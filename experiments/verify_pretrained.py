@@ -17,10 +17,12 @@ direct-link SNRs of the training distribution, outside which (by 10 dB)
 `allocate` warns.
 """
 
+import dataclasses
 import json
 import os
 import sys
 import time
+from typing import Callable, Optional
 
 from absl import app
 from absl import flags
@@ -40,47 +42,49 @@ from experiments import results_io
 
 VERIFY_KEY = 4242  # The served-range sample's key.
 
-_MODEL = flags.DEFINE_string("model", "uwgnn",
-                             "A pretrained name (ignored with --params).")
-_PARAMS = flags.DEFINE_string(
-    "params", None, "A params .msgpack written by experiments.train "
-    "--export_params; its .json beside it gives the training config.")
-_SNR_DB = flags.DEFINE_list("snr_db", ["0", "10", "20", "30", "40"],
-                            "SNRs p_max / sigma^2 (dB).")
-_USERS = flags.DEFINE_list("users", ["10", "20", "50", "100"], "Values of K.")
-_TEST_SIZE = flags.DEFINE_integer("test_size", 2000, "Networks per cell.")
-_TOP_K = flags.DEFINE_integer(
-    "top_k", None, "Run the model on each receiver's top_k strongest "
-    "interferers (scored on the full H); default: the graph it was trained "
-    "on (its config's top_k); 0: the fully connected graph.")
-_NUM_LAYERS = flags.DEFINE_integer(
-    "num_layers", None, "Run a shared-layer model (uwgnn, wcgcn, igcnet) "
-    "unrolled this many times (default: the depth it was trained at); "
-    "Tr-WMMSE runs as many iterations.")
-_QUICK = flags.DEFINE_bool("quick", False, "Two cells of 16 networks.")
-_WRITE_METADATA = flags.DEFINE_bool(
-    "write_metadata", False, "Record the table in the params' .json.")
-_OUT = flags.DEFINE_string("out_dir", None,
-                           "Output folder; default results/verify_<name>.")
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+  """What to verify: the command's flags (`_define_flags`)."""
+  model: str = "uwgnn"  # A pretrained name (ignored with `params`).
+  params: Optional[str] = None  # A .msgpack with its .json beside it.
+  snr_db: tuple = (0.0, 10.0, 20.0, 30.0, 40.0)
+  users: tuple = (10, 20, 50, 100)
+  test_size: int = 2000
+  top_k: Optional[int] = None  # None: as trained; 0: fully connected.
+  num_layers: Optional[int] = None
+  quick: bool = False
+  write_metadata: bool = False
+  out_dir: Optional[str] = None
+  served_range_networks: int = 10_000  # `served_direct_snr_db`'s sample.
+
+  @property
+  def params_path(self) -> str:
+    if self.params is None:
+      return pretrained_params.path(self.model)
+    return self.params
+
+  @property
+  def info_path(self) -> str:
+    return os.path.splitext(self.params_path)[0] + ".json"
+
+  @property
+  def label(self) -> str:
+    """The results folder's name: the model's, and the depth if changed."""
+    name = (self.model if self.params is None else
+            os.path.splitext(os.path.basename(self.params))[0])
+    if self.num_layers is not None:
+      name += f"_layers{self.num_layers}"
+    return name
 
 
-def _params_path() -> str:
-  if _PARAMS.value is None:
-    return pretrained_params.path(_MODEL.value)
-  return _PARAMS.value
-
-
-def _info_path() -> str:
-  return os.path.splitext(_params_path())[0] + ".json"
-
-
-def load() -> tuple:
+def load(request: Request) -> tuple:
   """(params, the .json info beside them)."""
-  with open(_info_path()) as f:
+  with open(request.info_path) as f:
     info = json.load(f)
-  if _PARAMS.value is None:
-    return uwgnn_jax.pretrained(_MODEL.value), info
-  return params_io.load_params(_PARAMS.value), info
+  if request.params is None:
+    return uwgnn_jax.pretrained(request.model), info
+  return params_io.load_params(request.params), info
 
 
 def verify(params, config: config_lib.TrainConfig, snrs_db, sizes,
@@ -132,66 +136,107 @@ def plot(rows: list, name: str, path: str) -> None:
   plt.close(fig)
 
 
-def main(argv):
-  del argv  # Unused.
+def run(request: Request, command: str, log: Callable[[str], None] = print
+        ) -> list:
+  """Verifies `request`'s model; writes results.json and snr.png in its
+  out_dir (and, with write_metadata, the "verified" block and the served
+  range in the params' .json). Returns the rows. Settings that do not go
+  together raise app.UsageError before any network is drawn."""
   start = time.perf_counter()
-  params, info = load()
-  name = models.model_name(params)
-  if not models.MODELS[name].is_graph_model:
+  if request.quick and request.write_metadata:
+    raise app.UsageError("--quick results are not a verification; drop "
+                         "--write_metadata.")
+  if request.num_layers is not None and request.write_metadata:
+    raise app.UsageError("--num_layers verifies weights at a depth they do "
+                         "not record; drop --write_metadata.")
+  if request.top_k is not None and request.top_k < 0:
+    raise app.UsageError(f"--top_k must be >= 0; got {request.top_k}.")
+  params, info = load(request)
+  if not models.MODELS[models.model_name(params)].is_graph_model:
     raise app.UsageError("The MLP serves only the K it was trained at.")
   config = config_lib.TrainConfig(**info["config"])
-  top_k = config.top_k if _TOP_K.value is None else (_TOP_K.value or None)
-  if top_k is not None and top_k < 0:
-    raise app.UsageError(f"--top_k must be >= 0; got {top_k}.")
-  snrs = [float(s) for s in _SNR_DB.value]
-  sizes = [int(k) for k in _USERS.value]
-  test_size = _TEST_SIZE.value
-  if _QUICK.value:
-    if _WRITE_METADATA.value:
-      raise app.UsageError("--quick results are not a verification; drop "
-                           "--write_metadata.")
+  top_k = config.top_k if request.top_k is None else (request.top_k or None)
+  snrs, sizes = list(request.snr_db), list(request.users)
+  test_size = request.test_size
+  if request.quick:
     snrs, sizes, test_size = snrs[:2], sizes[:1], 16
-  label = (_MODEL.value if _PARAMS.value is None else
-           os.path.splitext(os.path.basename(_PARAMS.value))[0])
-  if _NUM_LAYERS.value is not None:
-    if _WRITE_METADATA.value:
-      raise app.UsageError("--num_layers verifies weights at a depth they "
-                           "do not record; drop --write_metadata.")
+  if request.num_layers is not None:
     try:
-      params = models.with_depth(params, _NUM_LAYERS.value)
+      params = models.with_depth(params, request.num_layers)
     except ValueError as e:
       raise app.UsageError(f"--num_layers: {e}") from e
-    label += f"_layers{_NUM_LAYERS.value}"
-  print(f"{label}: trained at K = {config.num_users}, {config.channel}, SNR "
-        f"{config.snr_db_min} to {config.snr_db_max} dB; {test_size} "
-        f"networks per cell; "
-        f"{'dense' if top_k is None else f'top-{top_k}'} graphs")
-  print(f"{'SNR dB':>7}{'K':>6}{'% of WMMSE':>12}{'Tr-WMMSE %':>12}"
-        f"{'all-zero':>10}", flush=True)
-  rows = verify(params, config, snrs, sizes, test_size,
-                log=lambda line: print(line, flush=True), top_k=top_k)
-  out_dir = _OUT.value or os.path.join("results", f"verify_{label}")
-  command = "python -m experiments.verify_pretrained " + " ".join(
-      sys.argv[1:])
-  results_io.write(out_dir, dict(name=label, snr_db=snrs, users=sizes,
-                                 test_size=test_size, top_k=top_k,
-                                 command=command,
+  log(f"{request.label}: trained at K = {config.num_users}, "
+      f"{config.channel}, SNR {config.snr_db_min} to {config.snr_db_max} "
+      f"dB; {test_size} networks per cell; "
+      f"{'dense' if top_k is None else f'top-{top_k}'} graphs")
+  log(f"{'SNR dB':>7}{'K':>6}{'% of WMMSE':>12}{'Tr-WMMSE %':>12}"
+      f"{'all-zero':>10}")
+  rows = verify(params, config, snrs, sizes, test_size, log=log, top_k=top_k)
+  out_dir = request.out_dir or os.path.join("results",
+                                            f"verify_{request.label}")
+  results_io.write(out_dir, dict(name=request.label, snr_db=snrs,
+                                 users=sizes, test_size=test_size,
+                                 top_k=top_k, command=command,
                                  params_sha256=checkpoints.file_sha256(
-                                     _params_path())),
+                                     request.params_path)),
                    dict(rows=rows), time.perf_counter() - start)
-  plot(rows, label, os.path.join(out_dir, "snr.png"))
-  if _WRITE_METADATA.value:
-    info["served_direct_snr_db"] = served_direct_snr_db(config)
+  plot(rows, request.label, os.path.join(out_dir, "snr.png"))
+  if request.write_metadata:
+    info["served_direct_snr_db"] = served_direct_snr_db(
+        config, request.served_range_networks)
     info["verified"] = dict(
         command=command, test_size=test_size, channel=config.channel,
         weighted=config.weighted, top_k=top_k,
         rows=[{k: (round(v, 3) if isinstance(v, float) else v)
                for k, v in r.items()} for r in rows])
     params_io.write_atomically(
-        _info_path(), (json.dumps(info, indent=2, sort_keys=True) +
-                       "\n").encode())
-    print(f"recorded in {_info_path()}")
+        request.info_path, (json.dumps(info, indent=2, sort_keys=True) +
+                            "\n").encode())
+    log(f"recorded in {request.info_path}")
+  return rows
+
+
+def _define_flags():
+  """The command's flags, defined only when this module runs as a program
+  (so that it imports beside other absl programs, as in the tests)."""
+  defaults = Request()
+  return dict(
+      model=flags.DEFINE_string("model", defaults.model, "A pretrained "
+                                "name (ignored with --params)."),
+      params=flags.DEFINE_string(
+          "params", None, "A params .msgpack written by experiments.train "
+          "--export_params; its .json beside it gives the training config."),
+      snr_db=flags.DEFINE_list("snr_db", [f"{s:g}" for s in defaults.snr_db],
+                               "SNRs p_max / sigma^2 (dB)."),
+      users=flags.DEFINE_list("users", [str(k) for k in defaults.users],
+                              "Values of K."),
+      test_size=flags.DEFINE_integer("test_size", defaults.test_size,
+                                     "Networks per cell."),
+      top_k=flags.DEFINE_integer(
+          "top_k", None, "Run the model on each receiver's top_k strongest "
+          "interferers (scored on the full H); default: the graph it was "
+          "trained on (its config's top_k); 0: the fully connected graph."),
+      num_layers=flags.DEFINE_integer(
+          "num_layers", None, "Run a shared-layer model (uwgnn, wcgcn, "
+          "igcnet) unrolled this many times (default: the depth it was "
+          "trained at); Tr-WMMSE runs as many iterations."),
+      quick=flags.DEFINE_bool("quick", False, "Two cells of 16 networks."),
+      write_metadata=flags.DEFINE_bool(
+          "write_metadata", False, "Record the table in the params' .json."),
+      out_dir=flags.DEFINE_string(
+          "out_dir", None, "Output folder; default results/verify_<name>."))
+
+
+def main(argv):
+  del argv  # Unused.
+  values = {name: flag.value for name, flag in _FLAGS.items()}
+  values["snr_db"] = tuple(float(s) for s in values["snr_db"])
+  values["users"] = tuple(int(k) for k in values["users"])
+  run(Request(**values),
+      "python -m experiments.verify_pretrained " + " ".join(sys.argv[1:]),
+      log=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
+  _FLAGS = _define_flags()
   app.run(main)
