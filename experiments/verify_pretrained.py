@@ -41,11 +41,15 @@ from uwgnn_jax.training import evaluation
 from experiments import results_io
 
 VERIFY_KEY = 4242  # The served-range sample's key.
+SERVED_RANGE_NETWORKS = 10_000  # The served-range sample's size.
+
+_FLAGS = {}  # Filled by _define_flags when this module runs as a program.
 
 
 @dataclasses.dataclass(frozen=True)
 class Request:
-  """What to verify: the command's flags (`_define_flags`)."""
+  """What to verify: the command's flags (`_define_flags`), and the
+  served-range sample's size (no flag: the tests make it small)."""
   model: str = "uwgnn"  # A pretrained name (ignored with `params`).
   params: Optional[str] = None  # A .msgpack with its .json beside it.
   snr_db: tuple = (0.0, 10.0, 20.0, 30.0, 40.0)
@@ -56,7 +60,7 @@ class Request:
   quick: bool = False
   write_metadata: bool = False
   out_dir: Optional[str] = None
-  served_range_networks: int = 10_000  # `served_direct_snr_db`'s sample.
+  served_range_networks: int = SERVED_RANGE_NETWORKS
 
   @property
   def params_path(self) -> str:
@@ -107,7 +111,7 @@ def verify(params, config: config_lib.TrainConfig, snrs_db, sizes,
 
 
 def served_direct_snr_db(config: config_lib.TrainConfig,
-                         num_networks: int = 10_000) -> list:
+                         num_networks: int = SERVED_RANGE_NETWORKS) -> list:
   """[least, greatest] per-network median direct-link SNR H_ii^2 (canonical,
   dB) over networks drawn like the training set (its SNR range included),
   from a key no training or test set uses."""
@@ -136,8 +140,8 @@ def plot(rows: list, name: str, path: str) -> None:
   plt.close(fig)
 
 
-def run(request: Request, command: str, log: Callable[[str], None] = print
-        ) -> list:
+def run(request: Request, command: str,
+        log: Callable[[str], None] = print) -> list:
   """Verifies `request`'s model; writes results.json and snr.png in its
   out_dir (and, with write_metadata, the "verified" block and the served
   range in the params' .json). Returns the rows. Settings that do not go
@@ -196,11 +200,11 @@ def run(request: Request, command: str, log: Callable[[str], None] = print
   return rows
 
 
-def _define_flags():
-  """The command's flags, defined only when this module runs as a program
-  (so that it imports beside other absl programs, as in the tests)."""
+def _define_flags() -> None:
+  """The command's flags (in _FLAGS), defined only when this module runs as
+  a program, so that it imports beside other absl programs (the tests)."""
   defaults = Request()
-  return dict(
+  _FLAGS.update(
       model=flags.DEFINE_string("model", defaults.model, "A pretrained "
                                 "name (ignored with --params)."),
       params=flags.DEFINE_string(
@@ -238,5 +242,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  _FLAGS = _define_flags()
+  _define_flags()
   app.run(main)

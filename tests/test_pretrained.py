@@ -1,7 +1,9 @@
 """Shipped parameters: they load, match their recorded verification on fresh
 channels, and record what they serve."""
 
+import json
 import os
+import shutil
 import warnings
 
 import jax
@@ -83,35 +85,32 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   cell (K = 5, 10 dB, 32 networks): its row is what the public API scores
   on the same networks, results.json names the file's hash, and the
   metadata block lands in the copy's .json beside the rest, unchanged."""
-  import json  # pylint: disable=g-import-not-at-top
-  import shutil  # pylint: disable=g-import-not-at-top
   from uwgnn_jax import pretrained_params  # pylint: disable=g-import-not-at-top
   from uwgnn_jax.training import checkpoints  # pylint: disable=g-import-not-at-top
   from uwgnn_jax.training import config as config_lib  # pylint: disable=g-import-not-at-top
   from uwgnn_jax.training import evaluation  # pylint: disable=g-import-not-at-top
   from experiments import verify_pretrained  # pylint: disable=g-import-not-at-top
-  shipped = pretrained_params.path("uwgnn")
   copy = tmp_path / "copy.msgpack"
-  shutil.copy(shipped, copy)
-  shutil.copy(shipped[:-len(".msgpack")] + ".json", tmp_path / "copy.json")
-  with open(tmp_path / "copy.json") as f:
-    before = json.load(f)
+  shutil.copy(pretrained_params.path("uwgnn"), copy)
   request = verify_pretrained.Request(
       params=str(copy), snr_db=(10.0,), users=(5,), test_size=32,
       write_metadata=True, out_dir=str(tmp_path / "out"),
       served_range_networks=64)
+  shutil.copy(verify_pretrained.Request().info_path, request.info_path)
+  with open(request.info_path) as f:
+    before = json.load(f)
   lines = []
   (row,) = verify_pretrained.run(request, "the command", log=lines.append)
-  assert (row["snr_db"], row["users"], row["all_zero_networks"]) == (
-      10.0, 5, 0)
+  assert (row["snr_db"], row["users"], row["top_k"],
+          row["all_zero_networks"]) == (10.0, 5, None, 0)
   # The same 32 networks (canonical units: noise 1), scored through
   # uwgnn_jax.allocate / wmmse / sum_rate rather than the evaluation code.
+  params = uwgnn_jax.pretrained("uwgnn")
   ((dataset, _),) = evaluation.held_out_sets(
-      config_lib.TrainConfig(**before["config"]), [5], 32, 3,
-      snr_db=10.0).values()
+      config_lib.TrainConfig(**before["config"]), [5], 32,
+      models.num_layers(params), snr_db=10.0).values()
   rate = lambda p: float(uwgnn_jax.sum_rate(dataset.H, p,
                                             noise_var=1.0).mean())
-  params = uwgnn_jax.pretrained("uwgnn")
   assert row["percent_of_wmmse"] == pytest.approx(100.0 * rate(
       uwgnn_jax.allocate(params, dataset.H, noise_var=1.0)) / rate(
           uwgnn_jax.wmmse(dataset.H, noise_var=1.0)), rel=1e-4)
@@ -119,36 +118,43 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   assert "copy: trained at K = 100" in lines[0]
   with open(tmp_path / "out" / "results.json") as f:
     written = json.load(f)
-  assert written["config"]["params_sha256"] == checkpoints.file_sha256(
-      str(copy))
-  assert written["config"]["command"] == "the command"
+  assert written["config"] == dict(
+      name="copy", snr_db=[10.0], users=[5], test_size=32, top_k=None,
+      command="the command", params_sha256=checkpoints.file_sha256(
+          str(copy)))
+  assert written["results"]["rows"] == [row]
   assert os.path.getsize(tmp_path / "out" / "snr.png") > 1000
-  with open(tmp_path / "copy.json") as f:
+  with open(request.info_path) as f:
     after = json.load(f)
-  assert after["verified"]["command"] == "the command"
-  assert after["verified"]["rows"] == [
-      {k: (round(v, 3) if isinstance(v, float) else v)
-       for k, v in row.items()}]
-  low, high = after["served_direct_snr_db"]
-  assert low < high
-  for key in ("verified", "served_direct_snr_db"):
-    del before[key], after[key]
+  assert after.pop("verified") == dict(
+      command="the command", test_size=32, channel="rayleigh",
+      weighted=False, top_k=None,
+      rows=[{k: (round(v, 3) if isinstance(v, float) else v)
+             for k, v in row.items()}])
+  # Median direct-link SNRs (dB) of networks drawn at -5 to 45 dB.
+  low, high = after.pop("served_direct_snr_db")
+  assert -20.0 < low < 0.0 and 40.0 < high < 60.0
+  del before["verified"], before["served_direct_snr_db"]
   assert after == before
 
 
 def test_verification_refuses_settings_before_any_work(tmp_path):
+  """Flag combinations that cannot verify are refused before the params
+  are even read (the file named here does not exist)."""
   from absl import app  # pylint: disable=g-import-not-at-top
   from uwgnn_jax import params_io  # pylint: disable=g-import-not-at-top
   from experiments import verify_pretrained  # pylint: disable=g-import-not-at-top
   out = str(tmp_path / "out")
   request = lambda **kw: verify_pretrained.Request(out_dir=out, **kw)
+  missing = str(tmp_path / "missing.msgpack")
   for settings, message in (
       (dict(quick=True, write_metadata=True), "--quick results are not"),
       (dict(num_layers=5, write_metadata=True), "--num_layers verifies"),
-      (dict(top_k=-1), r"--top_k must be >= 0; got -1"),
-      (dict(num_layers=0), "--num_layers: ")):
+      (dict(top_k=-1), r"--top_k must be >= 0; got -1")):
     with pytest.raises(app.UsageError, match=message):
-      verify_pretrained.run(request(**settings), "")
+      verify_pretrained.run(request(params=missing, **settings), "")
+  with pytest.raises(app.UsageError, match="--num_layers: "):
+    verify_pretrained.run(request(num_layers=0), "")
   mlp = tmp_path / "mlp.msgpack"
   params_io.save_params(str(mlp), models.init("mlp", jax.random.PRNGKey(0),
                                               3))
