@@ -71,10 +71,21 @@ def test_a_collapse_to_zero_power_is_reported():
   warning = train._collapse_warning(collapsed, 12, 3e-3)
   assert "after epoch 12" in warning and "lower --learning_rate than 0.003" \
       in warning
-  # Full power (a trap too, but one training can leave) and a trained model.
+  # Full power and a trained model are not a collapse to zero.
   for rate in (1.5, 6.5):
     assert train._collapse_warning(evaluation.Evaluation(rate, 6.6, 4.0, 1.5),
                                    12, 3e-3) is None
+
+
+def test_the_full_power_trap_is_reported():
+  trapped = evaluation.Evaluation(1.5005, 6.6, 4.0, 1.5)
+  warning = train._full_power_warning(trapped, 3)
+  assert "after epoch 3 the model gives full power's rate (22.73%" in warning
+  assert "--head_init=random" in warning
+  # Off full power, or where full power is itself within 5% of WMMSE.
+  for rates in ((1.6, 6.6, 1.5), (6.5, 6.6, 1.5), (6.4, 6.6, 6.4)):
+    assert train._full_power_warning(evaluation.Evaluation(
+        rates[0], rates[1], 4.0, rates[2]), 3) is None
 
 
 def test_a_run_can_start_from_trained_weights(tmp_path):

@@ -319,6 +319,24 @@ def _collapse_warning(result: evaluation.Evaluation, epoch: int,
           "(BUILD_NOTES.md, \"Depth\").")
 
 
+def _full_power_warning(result: evaluation.Evaluation,
+                        epoch: int) -> Optional[str]:
+  """A warning if the model gives full power's rate on the held-out set
+  (to 0.1%) while WMMSE does at least 5% better: every power sits at p_max,
+  where the sigmoid head's gradient vanishes (the full-power trap, which
+  low-SNR-only training fell into in every run); else None."""
+  at_full_power = abs(result.model_rate - result.full_power_rate) <= (
+      1e-3 * result.full_power_rate)
+  if not at_full_power or result.full_power_rate >= 0.95 * result.wmmse_rate:
+    return None
+  return (f"{WARNING}after epoch {epoch} the model gives full power's rate "
+          f"({result.percent_of_wmmse:.2f}% of WMMSE's): its powers sit at "
+          "p_max, a trap training seldom leaves. If later epochs stay there, "
+          "rerun with --head_init=random, over an SNR range "
+          "(--snr_db_min/--snr_db_max), or from trained weights "
+          "(--init_params) (BUILD_NOTES.md, \"The full-power trap\").")
+
+
 def _device_count_warning(checkpoint_row: Optional[dict],
                           device_count: int) -> Optional[str]:
   """A warning if the checkpointed epoch (`checkpoint_row`: its history
@@ -386,7 +404,8 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
         f"test {result.model_rate:7.3f} bit/s/Hz = "
         f"{result.percent_of_wmmse:6.2f}% of WMMSE-{config.wmmse_iters}  "
         f"({seconds:.1f} s)")
-    warning = _collapse_warning(result, epoch + 1, config.learning_rate)
+    warning = (_collapse_warning(result, epoch + 1, config.learning_rate)
+               or _full_power_warning(result, epoch + 1))
     if warning and not collapse_reported:
       log(warning)
       collapse_reported = True
