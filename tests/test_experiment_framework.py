@@ -104,12 +104,13 @@ def test_seeds_come_from_the_flag_then_the_experiment_then_the_sizes():
   assert uwgnn_table1.EXPERIMENT.default_seeds == 1  # Hours at K = 50.
 
 
+@pytest.mark.parametrize("trap", ["_collapse_warning", "_full_power_warning"])
 def test_cached_training_passes_on_the_drivers_warnings(monkeypatch,
-                                                         tmp_path):
-  """A run that collapses says so in an experiment's log too (the driver's
-  epoch lines stay out of it)."""
+                                                         tmp_path, trap):
+  """A run that collapses to zero power, or sits at full power, says so
+  once in an experiment's log too (the driver's epoch lines stay out)."""
   from uwgnn_jax.training import train  # pylint: disable=g-import-not-at-top
-  monkeypatch.setattr(train, "_collapse_warning", lambda result, epoch, rate: (
+  monkeypatch.setattr(train, trap, lambda result, epoch, *unused: (
       f"{train.WARNING}collapsed after epoch {epoch}"))
   lines = []
   framework.trained(TINY, str(tmp_path), log=lines.append)

@@ -389,7 +389,7 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
     if warning:
       log(warning)
   history = history[:first_epoch]
-  collapse_reported = False
+  reported = set()  # The traps this run has warned of.
   for epoch in range(first_epoch, config.epochs):
     start = time.perf_counter()
     state, loss = train_epoch(state, train_set, targets,
@@ -404,11 +404,12 @@ def _run(config, store, log, eval_only, on_epoch) -> tuple:
         f"test {result.model_rate:7.3f} bit/s/Hz = "
         f"{result.percent_of_wmmse:6.2f}% of WMMSE-{config.wmmse_iters}  "
         f"({seconds:.1f} s)")
-    warning = (_collapse_warning(result, epoch + 1, config.learning_rate)
-               or _full_power_warning(result, epoch + 1))
-    if warning and not collapse_reported:
-      log(warning)
-      collapse_reported = True
+    for kind, warning in (
+        ("zero", _collapse_warning(result, epoch + 1, config.learning_rate)),
+        ("full", _full_power_warning(result, epoch + 1))):
+      if warning and kind not in reported:  # Each trap once per run.
+        log(warning)
+        reported.add(kind)
     history.append(dict(epoch=epoch + 1, loss=loss, seconds=seconds,
                         devices=int(mesh.devices.size),
                         processes=jax.process_count(), **result.row()))
