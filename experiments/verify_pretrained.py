@@ -7,7 +7,8 @@ r"""What a trained graph model serves: % of WMMSE-100 over SNRs and sizes.
 
 For each SNR (p_max / sigma^2, dB) and K: the model's mean weighted sum
 rate as % of WMMSE-100's on held-out networks drawn with the training run's
-test key, and how many networks the model switches off entirely (every
+test key (or, with --seed, another seed's: networks no choice between
+candidate files was made on), and how many networks the model switches off entirely (every
 power <= 1e-6 p_max). The channel model and weighting are the ones the
 params were trained on (their .json). Writes
 results/verify_<name>/results.json and snr.png; with --write_metadata also
@@ -57,6 +58,7 @@ class Request:
   test_size: int = 2000
   top_k: Optional[int] = None  # None: as trained; 0: fully connected.
   num_layers: Optional[int] = None
+  seed: Optional[int] = None  # Draw with this seed's test key, not the run's.
   quick: bool = False
   write_metadata: bool = False
   out_dir: Optional[str] = None
@@ -153,12 +155,17 @@ def run(request: Request, command: str,
   if request.num_layers is not None and request.write_metadata:
     raise app.UsageError("--num_layers verifies weights at a depth they do "
                          "not record; drop --write_metadata.")
+  if request.seed is not None and request.write_metadata:
+    raise app.UsageError("--seed draws other networks than the run's own "
+                         "held-out ones; drop --write_metadata.")
   if request.top_k is not None and request.top_k < 0:
     raise app.UsageError(f"--top_k must be >= 0; got {request.top_k}.")
   params, info = load(request)
   if not models.MODELS[models.model_name(params)].is_graph_model:
     raise app.UsageError("The MLP serves only the K it was trained at.")
   config = config_lib.TrainConfig(**info["config"])
+  if request.seed is not None:
+    config = dataclasses.replace(config, seed=request.seed)
   top_k = config.top_k if request.top_k is None else (request.top_k or None)
   snrs, sizes = list(request.snr_db), list(request.users)
   test_size = request.test_size
@@ -171,7 +178,7 @@ def run(request: Request, command: str,
       raise app.UsageError(f"--num_layers: {e}") from e
   log(f"{request.label}: trained at K = {config.num_users}, "
       f"{config.channel}, SNR {config.snr_db_min} to {config.snr_db_max} "
-      f"dB; {test_size} networks per cell; "
+      f"dB; {test_size} networks per cell (seed {config.seed}); "
       f"{'dense' if top_k is None else f'top-{top_k}'} graphs")
   log(f"{'SNR dB':>7}{'K':>6}{'% of WMMSE':>12}{'Tr-WMMSE %':>12}"
       f"{'all-zero':>10}")
@@ -180,7 +187,8 @@ def run(request: Request, command: str,
                                             f"verify_{request.label}")
   results_io.write(out_dir, dict(name=request.label, snr_db=snrs,
                                  users=sizes, test_size=test_size,
-                                 top_k=top_k, command=command,
+                                 seed=config.seed, top_k=top_k,
+                                 command=command,
                                  params_sha256=checkpoints.file_sha256(
                                      request.params_path)),
                    dict(rows=rows), time.perf_counter() - start)
@@ -224,6 +232,10 @@ def _define_flags() -> None:
           "num_layers", None, "Run a shared-layer model (uwgnn, wcgcn, "
           "igcnet) unrolled this many times (default: the depth it was "
           "trained at); Tr-WMMSE runs as many iterations."),
+      seed=flags.DEFINE_integer(
+          "seed", None, "Draw the networks with this seed's test key "
+          "(default: the training run's): a check on networks that no "
+          "choice between candidate files was made on."),
       quick=flags.DEFINE_bool("quick", False, "Two cells of 16 networks."),
       write_metadata=flags.DEFINE_bool(
           "write_metadata", False, "Record the table in the params' .json."),

@@ -1,6 +1,7 @@
 """Shipped parameters: they load, match their recorded verification on fresh
 channels, and record what they serve."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -109,19 +110,30 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   ((dataset, _),) = evaluation.held_out_sets(
       config_lib.TrainConfig(**before["config"]), [5], 32,
       models.num_layers(params), snr_db=10.0).values()
-  rate = lambda p: float(uwgnn_jax.sum_rate(dataset.H, p,
-                                            noise_var=1.0).mean())
-  assert row["percent_of_wmmse"] == pytest.approx(100.0 * rate(
-      uwgnn_jax.allocate(params, dataset.H, noise_var=1.0)) / rate(
-          uwgnn_jax.wmmse(dataset.H, noise_var=1.0)), rel=1e-4)
+  rate = lambda H, p: float(uwgnn_jax.sum_rate(H, p, noise_var=1.0).mean())
+  percent = lambda H: 100.0 * rate(H, uwgnn_jax.allocate(
+      params, H, noise_var=1.0)) / rate(H, uwgnn_jax.wmmse(H, noise_var=1.0))
+  assert row["percent_of_wmmse"] == pytest.approx(percent(dataset.H),
+                                                  rel=1e-4)
   assert 80.0 < row["percent_of_wmmse"] < 130.0
   assert "copy: trained at K = 100" in lines[0]
+  assert "(seed 0)" in lines[0]
   with open(tmp_path / "out" / "results.json") as f:
     written = json.load(f)
   assert written["config"] == dict(
-      name="copy", snr_db=[10.0], users=[5], test_size=32, top_k=None,
-      command="the command", params_sha256=checkpoints.file_sha256(
-          str(copy)))
+      name="copy", snr_db=[10.0], users=[5], test_size=32, seed=0,
+      top_k=None, command="the command",
+      params_sha256=checkpoints.file_sha256(str(copy)))
+  # --seed: the same cell on networks drawn with another seed's test key.
+  (other,) = verify_pretrained.run(dataclasses.replace(
+      request, seed=7, write_metadata=False, out_dir=str(tmp_path / "s7")),
+                                   "", log=lambda line: None)
+  ((fresh, _),) = evaluation.held_out_sets(
+      config_lib.TrainConfig(**dict(before["config"], seed=7)), [5], 32,
+      models.num_layers(params), snr_db=10.0).values()
+  assert not np.array_equal(np.asarray(fresh.H), np.asarray(dataset.H))
+  assert other["percent_of_wmmse"] == pytest.approx(percent(fresh.H),
+                                                    rel=1e-4)
   assert written["results"]["rows"] == [row]
   assert os.path.getsize(tmp_path / "out" / "snr.png") > 1000
   with open(request.info_path) as f:
@@ -150,6 +162,7 @@ def test_verification_refuses_settings_before_any_work(tmp_path):
   for settings, message in (
       (dict(quick=True, write_metadata=True), "--quick results are not"),
       (dict(num_layers=5, write_metadata=True), "--num_layers verifies"),
+      (dict(seed=3, write_metadata=True), "--seed draws other networks"),
       (dict(top_k=-1), r"--top_k must be >= 0; got -1")):
     with pytest.raises(app.UsageError, match=message):
       verify_pretrained.run(request(params=missing, **settings), "")
