@@ -19,6 +19,7 @@ rayleigh = lambda k: channels.rayleigh(k, 20)
 SETTINGS = {  # name: (sampler, noise_var, weighted, lowest % of WMMSE-100)
     "uwgnn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 98.0),
     "wcgcn": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 97.0),
+    "wcgcn_layers5": (rayleigh, channels.RAYLEIGH_NOISE_VAR, False, 97.0),
     "uwgnn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 95.0),
     "wcgcn_weighted": (rayleigh, channels.RAYLEIGH_NOISE_VAR, True, 96.0),
     "uwmmse": (lambda k: channels.geometric(k, 20),
