@@ -84,9 +84,10 @@ def test_unknown_pretrained_name():
 
 def test_verification_scores_writes_and_records_its_table(tmp_path):
   """experiments.verify_pretrained on a copy of the shipped "uwgnn", one
-  cell (K = 5, 10 dB, 32 networks): its row is what the public API scores
+  cell (K = 5, 10 dB, 16 networks): its row is what the public API scores
   on the same networks, results.json names the file's hash, and the
-  metadata block lands in the copy's .json beside the rest, unchanged."""
+  metadata block lands in the copy's .json beside the rest, unchanged.
+  Then --seed with --quick and --top_k=0 (the dense graph)."""
   from uwgnn_jax import pretrained_params  # pylint: disable=g-import-not-at-top
   from uwgnn_jax.training import checkpoints  # pylint: disable=g-import-not-at-top
   from uwgnn_jax.training import config as config_lib  # pylint: disable=g-import-not-at-top
@@ -95,7 +96,7 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   copy = tmp_path / "copy.msgpack"
   shutil.copy(pretrained_params.path("uwgnn"), copy)
   request = verify_pretrained.Request(
-      params=str(copy), snr_db=(10.0,), users=(5,), test_size=32,
+      params=str(copy), snr_db=(10.0,), users=(5,), test_size=16,
       write_metadata=True, out_dir=str(tmp_path / "out"),
       served_range_networks=64)
   shutil.copy(verify_pretrained.Request().info_path, request.info_path)
@@ -105,11 +106,11 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   (row,) = verify_pretrained.run(request, "the command", log=lines.append)
   assert (row["snr_db"], row["users"], row["top_k"],
           row["all_zero_networks"]) == (10.0, 5, None, 0)
-  # The same 32 networks (canonical units: noise 1), scored through
+  # The same 16 networks (canonical units: noise 1), scored through
   # uwgnn_jax.allocate / wmmse / sum_rate rather than the evaluation code.
   params = uwgnn_jax.pretrained("uwgnn")
   ((dataset, _),) = evaluation.held_out_sets(
-      config_lib.TrainConfig(**before["config"]), [5], 32,
+      config_lib.TrainConfig(**before["config"]), [5], 16,
       models.num_layers(params), snr_db=10.0).values()
   rate = lambda H, p: float(uwgnn_jax.sum_rate(H, p, noise_var=1.0).mean())
   percent = lambda H: 100.0 * rate(H, uwgnn_jax.allocate(
@@ -122,15 +123,24 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   with open(tmp_path / "out" / "results.json") as f:
     written = json.load(f)
   assert written["config"] == dict(
-      name="copy", snr_db=[10.0], users=[5], test_size=32, seed=0,
+      name="copy", snr_db=[10.0], users=[5], test_size=16, seed=0,
       top_k=None, command="the command",
       params_sha256=checkpoints.file_sha256(str(copy)))
-  # --seed: the same cell on networks drawn with another seed's test key.
-  (other,) = verify_pretrained.run(dataclasses.replace(
-      request, seed=7, write_metadata=False, out_dir=str(tmp_path / "s7")),
-                                   "", log=lambda line: None)
+  # --seed: networks drawn with another seed's test key; --quick: the
+  # first two SNRs and the first K, 16 networks; --top_k=0: dense.
+  quick = dataclasses.replace(
+      request, seed=7, quick=True, top_k=0, snr_db=(10.0, 0.0, 20.0),
+      users=(5, 10), test_size=2000, write_metadata=False,
+      out_dir=str(tmp_path / "s7"))
+  other, at_0db = verify_pretrained.run(quick, "", log=lambda line: None)
+  assert [(r["snr_db"], r["users"], r["top_k"]) for r in (other, at_0db)] == [
+      (10.0, 5, None), (0.0, 5, None)]
+  with open(tmp_path / "s7" / "results.json") as f:
+    config = json.load(f)["config"]
+  assert (config["snr_db"], config["users"], config["test_size"],
+          config["seed"], config["top_k"]) == ([10.0, 0.0], [5], 16, 7, None)
   ((fresh, _),) = evaluation.held_out_sets(
-      config_lib.TrainConfig(**dict(before["config"], seed=7)), [5], 32,
+      config_lib.TrainConfig(**dict(before["config"], seed=7)), [5], 16,
       models.num_layers(params), snr_db=10.0).values()
   assert not np.array_equal(np.asarray(fresh.H), np.asarray(dataset.H))
   assert other["percent_of_wmmse"] == pytest.approx(percent(fresh.H),
@@ -140,7 +150,7 @@ def test_verification_scores_writes_and_records_its_table(tmp_path):
   with open(request.info_path) as f:
     after = json.load(f)
   assert after.pop("verified") == dict(
-      command="the command", test_size=32, channel="rayleigh",
+      command="the command", test_size=16, channel="rayleigh",
       weighted=False, top_k=None,
       rows=[{k: (round(v, 3) if isinstance(v, float) else v)
              for k, v in row.items()}])
