@@ -8,8 +8,8 @@ r"""What a trained graph model serves: % of WMMSE-100 over SNRs and sizes.
 For each SNR (p_max / sigma^2, dB) and K: the model's mean weighted sum
 rate as % of WMMSE-100's on held-out networks drawn with the training run's
 test key (or, with --seed, another seed's: networks no choice between
-candidate files was made on), and how many networks the model switches off entirely (every
-power <= 1e-6 p_max). The channel model and weighting are the ones the
+candidate files was made on), and how many networks the model switches
+off entirely (every power <= 1e-6 p_max). The channel model and weighting are the ones the
 params were trained on (their .json). Writes
 results/verify_<name>/results.json and snr.png; with --write_metadata also
 the "verified" block of the params' .json, which README's table of shipped
@@ -76,11 +76,17 @@ class Request:
 
   @property
   def label(self) -> str:
-    """The results folder's name: the model's, and the depth if changed."""
+    """The results folder's name: the model's, the depth if changed
+    (`_unrolled<L>` where `_layers<L>` names a shipped file, e.g.
+    "wcgcn_layers5"), and the seed if not the run's."""
     name = (self.model if self.params is None else
             os.path.splitext(os.path.basename(self.params))[0])
     if self.num_layers is not None:
-      name += f"_layers{self.num_layers}"
+      deeper = f"{name}_layers{self.num_layers}"
+      name = (f"{name}_unrolled{self.num_layers}"
+              if deeper in pretrained_params.available() else deeper)
+    if self.seed is not None:
+      name += f"_seed{self.seed}"
     return name
 
 
@@ -165,6 +171,10 @@ def run(request: Request, command: str,
     raise app.UsageError("The MLP serves only the K it was trained at.")
   config = config_lib.TrainConfig(**info["config"])
   if request.seed is not None:
+    if config.fixed_layout:
+      raise app.UsageError("--seed would draw another layout than the one "
+                           "this fixed-layout model was trained on; drop "
+                           "--seed.")
     config = dataclasses.replace(config, seed=request.seed)
   top_k = config.top_k if request.top_k is None else (request.top_k or None)
   snrs, sizes = list(request.snr_db), list(request.users)

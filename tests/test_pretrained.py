@@ -185,6 +185,17 @@ def test_verification_refuses_settings_before_any_work(tmp_path):
   (tmp_path / "mlp.json").write_text("{}")
   with pytest.raises(app.UsageError, match="MLP serves only the K"):
     verify_pretrained.run(request(params=str(mlp)), "")
+  # A fixed-layout model's layout comes from its seed: --seed is refused.
+  fixed = tmp_path / "fixed.msgpack"
+  shutil.copy(verify_pretrained.Request(model="uwmmse").params_path, fixed)
+  info = uwgnn_jax.pretrained_info("uwmmse")
+  (tmp_path / "fixed.json").write_text(json.dumps(
+      dict(info, config=dict(info["config"], fixed_layout=True))))
+  with pytest.raises(app.UsageError, match="drop --seed"):
+    verify_pretrained.run(request(params=str(fixed), seed=3), "")
   assert not os.path.exists(out)
+  # Output folders: unrolled weights never take a shipped file's name.
   assert request(num_layers=5).label == "uwgnn_layers5"
+  assert request(model="wcgcn", num_layers=5).label == "wcgcn_unrolled5"
+  assert request(seed=3).label == "uwgnn_seed3"
   assert request(params=str(mlp)).label == "mlp"
